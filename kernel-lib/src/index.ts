@@ -1,0 +1,13 @@
+/**
+ * ratelab: continuous-time rate networks for notebooks. This file is the whole public surface a notebook sees;
+ * each folder's index decides what of it is public.
+ */
+export * from './backend';
+export * from './io';
+export * from './notebook';
+export * from './plot';
+export * from './tables';
+export * from './models';
+export * from './train';
+export * from './tasks';
+export * from './analysis';
