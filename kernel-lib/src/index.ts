@@ -11,3 +11,4 @@ export * from './models';
 export * from './train';
 export * from './tasks';
 export * from './analysis';
+export * from './random';
