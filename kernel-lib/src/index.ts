@@ -12,3 +12,9 @@ export * from './train';
 export * from './tasks';
 export * from './analysis';
 export * from './random';
+
+// Paper-specific pieces live under one namespace per paper, so that their names cannot collide with the
+// shared vocabulary above (e.g. `ratelab.rhythmicTiming.detectTaps`).
+export * as smoothPursuit from './papers/smooth-pursuit';
+export * as rhythmicTiming from './papers/rhythmic-timing';
+export * as eiAssemblies from './papers/ei-assemblies';

@@ -1,0 +1,62 @@
+/**
+ * Mackwood, Naumann & Sprekeler (2021), eLife 10:e59715, "Learning excitatory-inhibitory neuronal assemblies
+ * in recurrent networks": network construction, steady-state solver, local and gradient plasticity, training,
+ * and the analyses of Figs 1–4.
+ *
+ * Cost (measured on the project's shared 2-core machine, Node 20): at full size a stimulus takes ~305 Euler
+ * steps, ≈ 97 CPU-ms including the 5 ms plasticity update, so one trial (1728 stimuli) ≈ 170 CPU-s and the
+ * paper's 500 trials ≈ 23 CPU-hours per condition. The exact dynamics leave no shortcut (h of silent units
+ * drifts, so the Euler path itself sets the error); W_EE r_E alone costs ~75 µs per step in plain JS. The
+ * full-gradient angle costs 0.3 s per evaluation; `angleEvery` subsamples it. Use the QUICK preset in notebooks.
+ */
+export { EI_ASSEMBLIES_DEFAULTS, eiAssembliesParams, eiSizes } from './params';
+export type { EIAssembliesParams, EIPlasticCondition, EIPlasticityRule } from './params';
+export {
+  buildEINetwork,
+  cloneEINetwork,
+  makeAfferents,
+  makeLognormalPathway,
+  makeWEE,
+  unitCorrelations,
+  softplus,
+  softplusInverse,
+  logistic,
+} from './network';
+export type { EINetwork } from './network';
+export { EISteadyStateSolver } from './steady-state';
+export type { SteadyStateOptions, SteadyStateResult } from './steady-state';
+export {
+  localDirections,
+  applyLocalUpdate,
+  fullGradient,
+  angleBetween,
+  adamStep,
+  normaliseRows,
+  solveDense,
+  weightsFromParams,
+} from './plasticity';
+export type { EIState, EIDirections, EIGradient, EIUpdateRates, EIDerivativeSurrogate, AdamMoments } from './plasticity';
+export { trainEIAssemblies, conditionRates, nestedShuffleOrder } from './train';
+export type { EITrainOptions, EITrainingRecord, EITrialInfo } from './train';
+export {
+  estimateResponses,
+  responseSimilarity,
+  responseCorrelationsEE,
+  weightVsSimilarity,
+  reciprocity,
+  selectivityOSI,
+  currentCoTuning,
+  perturbationExperiment,
+  linearFit,
+  spearman,
+} from './analyses';
+export type { EIResponses, LinearFit, WeightSimilarityPairs, PerturbationOptions, PerturbationResult } from './analyses';
+export {
+  analyseEINetwork,
+  eiAssembliesResults,
+  eiAssembliesPreset,
+  runEIAssemblies,
+  summariseEIAnalysis,
+  formatEIRun,
+} from './results';
+export type { EIAnalysis, EIResultTree, EIRun, EISummary, NdArray } from './results';
