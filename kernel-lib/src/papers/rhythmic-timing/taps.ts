@@ -10,7 +10,9 @@
  * band is invalid (its upper edge is negative or above Nyquist), so the upper edge is capped at 0.9·Nyquist
  * (and when P ≤ 0.1 s it is set there).
  */
-import { butterBandpass, filtfilt, findPeaks } from './signal';
+import { butterBa } from '../../analysis/butterworth';
+import { filtfilt } from '../../analysis/iir-filter';
+import { findPeaks } from '../../analysis/peaks';
 
 export interface TapDetectionOptions {
   /** Expected period in seconds (for a network, 0.1 / cue). Required. */
@@ -64,8 +66,10 @@ export function detectTaps(output: ArrayLike<number>, options: Partial<TapDetect
   const n = output.length - o.discard;
   const raw = new Float64Array(n);
   for (let i = 0; i < n; i++) raw[i] = output[o.discard + i];
-  const filtered = filtfilt(butterBandpass(o.order, band[0], band[1], 1 / o.dt), raw);
-  const candidates = findPeaks(filtered, o.height);
+  // (b, a) form, not sos: the reimplementation filters with scipy's butter(..., output='ba') + filtfilt, and
+  // the candidate maxima are only approximate anyway (each moves to the raw maximum below).
+  const filtered = filtfilt(butterBa(o.order, band, { fs: 1 / o.dt, btype: 'bandpass' }), raw);
+  const candidates = findPeaks(filtered, { height: o.height }).indices;
   const w = o.window ?? Math.floor(o.period / 2 / o.dt);
   if (!(Number.isInteger(w) && w >= 1)) throw new Error(`detectTaps: window must be a positive integer, got ${w}`);
   const taps: number[] = [];
