@@ -125,6 +125,16 @@ describe('kernel units: MIME bundles', () => {
     assert.throws(() => normalizeBundle({ html: '<b>' }, 'display'), /display: "html" is not a MIME type/);
   });
 
+  it('summarises typed arrays (type, length, min/max/mean, non-finite count, head) instead of dumping them', async () => {
+    const a = new Float32Array(1000).map((_, i) => i / 10);
+    a[3] = NaN;
+    const text = (await bundleForValue(a)).data['text/plain'] as string;
+    // mean over the 999 finite values: (Σ i/10 for i≠3) / 999
+    const mean = ((999 * 1000) / 2 / 10 - 0.3) / 999;
+    assert.strictEqual(text, `Float32Array(1000) min=0 max=99.90 mean=${mean.toPrecision(4)} non-finite=1 [0, 0.1000, 0.2000, NaN, 0.4000, 0.5000, …]`);
+    assert.strictEqual((await bundleForValue(new Int8Array([-2, 5]))).data['text/plain'], 'Int8Array(2) min=-2 max=5 mean=1.500 [-2, 5]');
+  });
+
   it('renders plain values with util.inspect and rich objects through Jupyter.display (sync or async)', async () => {
     assert.deepStrictEqual(await bundleForValue([1, 'a']), { data: { 'text/plain': "[ 1, 'a' ]" }, metadata: {} });
     class Fig {

@@ -8,6 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { enableTensorDisplay } from './notebook/summary';
+
+// A tensor left as a cell's last value shows shape, dtype and a summary instead of tfjs's bare object dump.
+enableTensorDisplay(tf);
+
 export { tf };
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

@@ -25,7 +25,32 @@ export async function bundleForValue(value: unknown): Promise<MimeBundle> {
     if (!('text/plain' in b.data)) b.data['text/plain'] = `<${objectName(value)}: ${Object.keys(b.data).join(', ') || 'no data'}>`;
     return b;
   }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return { data: { 'text/plain': typedArraySummary(value as unknown as ArrayLike<number | bigint>) }, metadata: {} };
+  }
   return { data: { 'text/plain': inspectValue(value) }, metadata: {} };
+}
+
+/**
+ * Simulations hand back typed arrays of 10⁵–10⁷ samples; util.inspect would print 100 bare numbers and hide the
+ * length, the type and any NaN. A summary line says what a scientist checks first.
+ */
+export function typedArraySummary(a: ArrayLike<number | bigint>): string {
+  const type = (a as object).constructor.name;
+  const n = a.length;
+  let min = Infinity, max = -Infinity, sum = 0, finite = 0, nonFinite = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Number(a[i]);
+    if (!Number.isFinite(v)) { nonFinite++; continue; }
+    finite++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+  const head = Array.from({ length: Math.min(n, 6) }, (_, i) => fmt(Number(a[i]))).join(', ') + (n > 6 ? ', …' : '');
+  const stats = finite ? ` min=${fmt(min)} max=${fmt(max)} mean=${fmt(sum / finite)}` : '';
+  return `${type}(${n})${stats}${nonFinite ? ` non-finite=${nonFinite}` : ''} [${head}]`;
 }
 
 function hasDisplay(v: unknown): v is object & { [JUPYTER_DISPLAY]: unknown } {
