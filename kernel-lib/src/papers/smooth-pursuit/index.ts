@@ -4,3 +4,5 @@
  */
 export * from './spiking-ring';
 export * from './trials';
+export * from './data';
+export * from './model';

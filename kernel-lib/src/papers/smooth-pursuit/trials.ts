@@ -41,11 +41,16 @@ export interface PursuitData {
   days: PursuitDay[];
 }
 
-/** Direction offset (degrees) of each condition relative to the day's tgdir. */
+/**
+ * Direction offset (degrees) of each condition relative to the day's tgdir. The ±120 signs are those of the
+ * recorded traces, not of the names: on every day `wide_plus120` moves the eye toward tgdir − 120° and
+ * `wide_minus120` toward tgdir + 120° (checked for all 28 days in tests/pursuit-data.test.ts), while
+ * `narrow_plus15` moves it toward tgdir + 15°. Training never uses the ±120 conditions.
+ */
 export const CONDITION_OFFSET_DEG: Record<PursuitCondition, number> = {
   wide: 0,
-  wide_plus120: 120,
-  wide_minus120: -120,
+  wide_plus120: -120,
+  wide_minus120: 120,
   narrow: 0,
   narrow_plus15: 15,
   narrow_minus15: -15,
@@ -157,16 +162,18 @@ export function samplePursuitTrial(
 }
 
 /**
- * The original compares the output at step t (t = 1..T−1) with the target at step t−1: its loss loops over
- * `o[i]` (the readout of r[i+1]) against `z[i]`. Reproduced by shifting the targets one step later and masking
- * step 0. Returns the shifted targets and a [T] mask (0 at t = 0, 1 elsewhere).
+ * Align targets with outputs as the original loss does. The original starts from x[0] = x_0, r[0] = f(x[0]),
+ * takes T − 1 update steps, and scores o[i] = readout(r[i+1]) against z[i] for i = 0..T−2: the output after
+ * i + 1 updates against target sample i (a one-step offset between state and target), and the last target
+ * sample is never scored. ratelab's scan starts from x_{−1} = x_0, so its output at step t already is the
+ * readout after t + 1 updates, i.e. the original's o[t]: the targets stay where they are and only the last
+ * step is masked out. Returns the targets (a copy) and a [T] mask (1 for t < T − 1, 0 at t = T − 1).
  */
 export function originalOffsetTargets(targets: Float32Array, T: number, nOut: number): { targets: Float32Array; mask: Float32Array } {
-  const shifted = new Float32Array(T * nOut);
-  for (let t = 1; t < T; t++) for (let k = 0; k < nOut; k++) shifted[t * nOut + k] = targets[(t - 1) * nOut + k];
+  if (targets.length !== T * nOut) throw new Error(`originalOffsetTargets: ${targets.length} values, expected T·nOut = ${T * nOut}`);
   const mask = new Float32Array(T).fill(1);
-  mask[0] = 0;
-  return { targets: shifted, mask };
+  mask[T - 1] = 0;
+  return { targets: Float32Array.from(targets), mask };
 }
 
 /** Direction (degrees) of the mean eye velocity over a window of samples. */
