@@ -108,6 +108,36 @@ print(json.dumps(p.detach().tolist()))`, { p0, grads });
     m.dispose();
   });
 
+  it('an abort between steps (the kernel Interrupt) stops with the weights of the last completed step', async () => {
+    const m = ctrnn(small);
+    const ctl = new AbortController();
+    let snapshot: Record<string, Float32Array> = {};
+    const res = await train(m, {
+      steps: 50, lr: 1e-2, batch: sineBatch(), progress: false, signal: ctl.signal,
+      onStep: ({ step }) => {
+        if (step === 2) {
+          snapshot = Object.fromEntries(Object.entries(m.getWeights()).map(([k, v]) => [k, v.data]));
+          ctl.abort();
+        }
+      },
+    });
+    assert.equal(res.stopReason, 'interrupted');
+    assert.equal(res.steps, 3);
+    for (const [k, v] of Object.entries(m.getWeights())) assert.deepEqual(Array.from(v.data), Array.from(snapshot[k]), `${k} changed`);
+    // Without an explicit signal the trainer follows the kernel's per-cell signal.
+    const kernelCtl = new AbortController();
+    (globalThis as Record<symbol, unknown>)[Symbol.for('ratelab.kernel.abortSignal')] = kernelCtl.signal;
+    try {
+      kernelCtl.abort();
+      const res2 = await train(m, { steps: 5, lr: 1e-2, batch: sineBatch(), progress: false });
+      assert.equal(res2.stopReason, 'interrupted');
+      assert.equal(res2.steps, 0);
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for('ratelab.kernel.abortSignal')];
+    }
+    m.dispose();
+  });
+
   it('patience stops a run that no longer improves; schedules give the documented rates', async () => {
     const m = ctrnn(small);
     const res = await train(m, { steps: 50, lr: 0, batch: sineBatch(), patience: 3, progress: false });

@@ -15,10 +15,12 @@ export interface Batch {
   inputs: Sequence;
   targets: Sequence;
   mask?: Sequence | { data: ArrayLike<number>; shape: number[] };
-  /** Which input matrix (AON task groups). Default 0. */
-  inputSet?: number;
+  /** Which input matrix (AON task groups), for the batch or per trial. Default 0. */
+  inputSet?: number | ArrayLike<number>;
   /** Per-trial initial states [B·N]. */
   x0?: ArrayLike<number>;
+  /** Per-trial initial rates [B·N]. */
+  r0?: ArrayLike<number>;
 }
 
 /** What a callback sees after each step. */
@@ -31,7 +33,7 @@ export interface StepInfo {
   model: Ctrnn;
 }
 
-export type StopReason = 'steps' | 'threshold' | 'patience' | 'non-finite' | 'callback';
+export type StopReason = 'steps' | 'threshold' | 'patience' | 'non-finite' | 'callback' | 'interrupted';
 
 export interface TrainOptions {
   /** Number of optimiser steps. */
@@ -40,6 +42,11 @@ export interface TrainOptions {
   batch: Batch | ((step: number) => Batch);
   /** Default 'mse'. */
   loss?: LossName | LossFn;
+  /**
+   * What the loss compares with the targets: the readout `outputs` (default) or the `rates` themselves
+   * (data-fitting models whose targets are recorded firing rates, e.g. AON; the readout is then unused).
+   */
+  fit?: 'outputs' | 'rates';
   /** Default 1e-3. */
   lr?: number;
   schedule?: Schedule;
@@ -72,6 +79,17 @@ export interface TrainOptions {
   /** Called every `checkpointEvery` steps and at the end (e.g. to save a checkpoint). */
   checkpoint?: (state: TrainState) => void | Promise<void>;
   checkpointEvery?: number;
+  /**
+   * Stops training between steps when aborted. Default: the running notebook cell's signal (the ratelab kernel
+   * aborts it on Interrupt), so "Interrupt" ends a long run with the weights of the last completed step.
+   */
+  signal?: AbortSignal;
+}
+
+/** The ratelab kernel publishes the running cell's AbortSignal here (kernel/src/interrupt.ts). */
+function cellAbortSignal(): AbortSignal | undefined {
+  const s = (globalThis as Record<symbol, unknown>)[Symbol.for('ratelab.kernel.abortSignal')];
+  return s instanceof AbortSignal ? s : undefined;
 }
 
 /** The state a checkpoint needs. */
@@ -117,12 +135,15 @@ export function trainableNames(model: Ctrnn, opts: { train?: string[]; freeze?: 
 }
 
 /** Loss of the model on one batch (with regularisers), as a scalar tensor. */
-export function batchLoss(model: Ctrnn, b: Batch, loss: LossName | LossFn = 'mse', reg: Regularization = {}, fwd: { noise?: boolean; reference?: boolean } = {}): tf.Scalar {
+export function batchLoss(
+  model: Ctrnn, b: Batch, loss: LossName | LossFn = 'mse', reg: Regularization = {},
+  fwd: { noise?: boolean; reference?: boolean; fit?: 'outputs' | 'rates' } = {},
+): tf.Scalar {
   return tf.tidy(() => {
-    const r = model.forward(b.inputs, { inputSet: b.inputSet, x0: b.x0, noise: fwd.noise, reference: fwd.reference });
+    const r = model.forward(b.inputs, { inputSet: b.inputSet, x0: b.x0, r0: b.r0, noise: fwd.noise, reference: fwd.reference });
     const z = toTensor3(b.targets, 'batch.targets');
     const mask = b.mask ? tf.tensor(Float32Array.from(b.mask.data as ArrayLike<number>), b.mask.shape) : null;
-    let l: tf.Scalar = lossValue(loss, r.outputs, z, mask);
+    let l: tf.Scalar = lossValue(loss, fwd.fit === 'rates' ? r.rates : r.outputs, z, mask);
     for (const [k, c] of Object.entries(reg.l2 ?? {})) if (c) l = tf.add(l, tf.mul(c, tf.sum(tf.square(model.params[k])))) as tf.Scalar;
     for (const [k, c] of Object.entries(reg.l1 ?? {})) if (c) l = tf.add(l, tf.mul(c, tf.sum(tf.abs(model.params[k])))) as tf.Scalar;
     if (reg.rateL2) l = tf.add(l, tf.mul(reg.rateL2, tf.mean(tf.square(r.rates)))) as tf.Scalar;
@@ -154,12 +175,20 @@ export async function train(model: Ctrnn, opts: TrainOptions): Promise<TrainResu
   let stopReason: StopReason = 'steps', message = `finished ${opts.steps} steps`;
   const t0 = performance.now();
   let taken = 0;
+  const signal = opts.signal ?? cellAbortSignal();
   for (let i = 0; i < opts.steps; i++) {
     const step = startStep + i;
+    // One event-loop turn per step lets progress updates go out and an interrupt be seen while training runs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal?.aborted) {
+      stopReason = 'interrupted';
+      message = `interrupted before step ${step}; the weights are those of the last completed step`;
+      break;
+    }
     const batch = typeof opts.batch === 'function' ? opts.batch(step) : opts.batch;
     const lr = learningRate(opts.schedule, step, lr0);
     const out = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, opts.loss, opts.regularization), vars);
+      const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, opts.loss, opts.regularization, { fit: opts.fit }), vars);
       // A parameter the loss does not reach this step (e.g. `w_in2` when the batch uses `w_in`) has no
       // gradient: it is left out of this update, including Adam's moments and step count.
       const named: Record<string, tf.Tensor> = {};
