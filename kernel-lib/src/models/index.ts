@@ -9,3 +9,5 @@ export type { DaleMode, BlockRule, BlockSpec, ConnectivityPlan } from './connect
 export { tfjsScanKernel, runScan, SCAN_PARAM_ORDER } from './scan';
 export type { ScanKernel, ScanForwardOptions, ScanParams, ScanData, ScanStatic, ScanResult, CompiledPerturbation, ScanParamName } from './scan';
 export { fillNormals } from './noise';
+export { rollout, rolloutWeights } from './rollout';
+export type { RolloutOptions, RolloutResult, RolloutWeights } from './rollout';
