@@ -7,3 +7,4 @@ export * from './reduced-model';
 export { detectTaps, tapBand, cyclePathLengths } from './taps';
 export type { TapDetectionOptions, TapDetection, CyclePathLength } from './taps';
 export * from './phase-order';
+export * from './network';
