@@ -35,3 +35,8 @@ export {
   fitVonMises,
   fitGaussian,
 } from './tuning-curves';
+export type {
+  StepFunction, Array2D, AdaptiveLrOptions, FixedPointOptions, FixedPointStopReason, EigenvalueSet, AllFixedPointCandidates,
+  FixedPointsData, SystemStep, SampleStatesOptions,
+} from './fixed-points';
+export { FixedPoints, findFixedPoints, sampleStates, ctrnnStep, systemStep, stepJacobians } from './fixed-points';

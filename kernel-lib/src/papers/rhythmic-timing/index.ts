@@ -8,3 +8,4 @@ export { detectTaps, tapBand, cyclePathLengths } from './taps';
 export type { TapDetectionOptions, TapDetection, CyclePathLength } from './taps';
 export * from './phase-order';
 export * from './network';
+export * from './free-runs';

@@ -8,7 +8,9 @@
  * Differences from the reimplementation: (1) when two filtered maxima move to the same raw maximum the tap is
  * kept once (the reimplementation keeps both and gets a zero interval); (2) for P ≤ ~0.1 s the reimplementation's
  * band is invalid (its upper edge is negative or above Nyquist), so the upper edge is capped at 0.9·Nyquist
- * (and when P ≤ 0.1 s it is set there).
+ * (and when P ≤ 0.1 s it is set there); (3) a raw maximum on the first or last sample of the trace is not a tap:
+ * there the search window was cut off by the trace's edge and the sample is merely the highest point of a
+ * rising or falling flank (the reimplementation keeps it, which adds a short first or last interval).
  */
 import { butterBa } from '../../analysis/butterworth';
 import { filtfilt } from '../../analysis/iir-filter';
@@ -78,6 +80,7 @@ export function detectTaps(output: ArrayLike<number>, options: Partial<TapDetect
     const end = Math.min(n, c + w);
     let best = start;
     for (let i = start + 1; i < end; i++) if (raw[i] > raw[best]) best = i;
+    if (best === 0 || best === n - 1) continue;
     if (taps.length === 0 || taps[taps.length - 1] !== best) taps.push(best);
   }
   const tapIdx = Int32Array.from(taps.map((t) => t + o.discard));
