@@ -21,6 +21,8 @@ interface LmOptions {
   damping?: number;
   errorTolerance?: number;
   improvementThreshold?: number;
+  minValues?: number[];
+  maxValues?: number[];
 }
 type Lm = (
   data: { x: ArrayLike<number>; y: ArrayLike<number> },
@@ -112,6 +114,13 @@ export interface CurveFitOptions {
   initial?: number[];
   /** Iteration cap (default 500). */
   maxIterations?: number;
+  /**
+   * Lower / upper bounds per parameter, in the fit's parameter order (von Mises: b, a, μ, κ), e.g. a ≥ 0,
+   * κ ≥ 0 to exclude the mirror solution a < 0, κ < 0 that fits a bump equally well. Default: unbounded.
+   * Parameters are clamped into the bounds at every step (ml-levenberg-marquardt's minValues/maxValues).
+   */
+  minValues?: number[];
+  maxValues?: number[];
 }
 
 export interface VonMisesFit {
@@ -136,6 +145,7 @@ function runLm(
   jac: (p: number[]) => (x: number) => number[],
   initial: number[],
   maxIterations: number,
+  bounds: { minValues?: number[]; maxValues?: number[] } = {},
 ): number[] {
   let ss = 0;
   for (let i = 0; i < y.length; i++) ss += y[i] * y[i];
@@ -148,6 +158,8 @@ function runLm(
     // it, so a tolerance relative to the data scale is needed to reach the least-squares optimum.
     errorTolerance: 1e-20 * Math.max(ss, 1e-300),
     improvementThreshold: 1e-3,
+    ...(bounds.minValues ? { minValues: bounds.minValues } : {}),
+    ...(bounds.maxValues ? { maxValues: bounds.maxValues } : {}),
   });
   return res.parameterValues;
 }
@@ -183,12 +195,74 @@ export function fitVonMises(angles: ArrayLike<number>, responses: ArrayLike<numb
     const e = Math.exp(k * (c - 1));
     return [1, e, a * e * k * h * Math.sin(h * (t - mu)), a * e * (c - 1)];
   };
-  let [b, a, mu, k] = runLm(angles, responses, fn, jac, init, options.maxIterations ?? 500);
+  let b: number, a: number, mu: number, k: number;
+  if (options.minValues || options.maxValues) {
+    // LM with parameters clamped at the bounds stalls as soon as a bound is active (every proposed step leaves
+    // the box and is rejected), so bounded fits are solved by profiling instead: for fixed μ and κ the model is
+    // linear in (b, a), solved exactly within their bounds; μ and κ come from a grid and a pattern search.
+    [b, a, mu, k] = boundedVonMises(angles, responses, h, period, options.minValues, options.maxValues, options.initial);
+  } else {
+    [b, a, mu, k] = runLm(angles, responses, fn, jac, init, options.maxIterations ?? 500, options);
+  }
   mu = ((mu % period) + period) % period;
   const evaluate = fn([b, a, mu, k]);
   const cosHalf = 1 - Math.LN2 / k; // exp(κ(cos Δ − 1)) = 1/2
   const fwhm = k > 0 && cosHalf >= -1 ? (2 * Math.acos(cosHalf)) / h : NaN;
   return { baseline: b, amplitude: a, mu, kappa: k, period, fwhm, r2: r2Of(angles, responses, evaluate), evaluate };
+}
+
+/** Best (b, a) for fixed basis e (model b + a·e) within bounds, and its sum of squared errors. */
+function boundedLinear2(y: ArrayLike<number>, e: Float64Array, bLo: number, bHi: number, aLo: number, aHi: number): [number, number, number] {
+  const n = y.length;
+  let se = 0, see = 0, sy = 0, sey = 0, syy = 0;
+  for (let i = 0; i < n; i++) { se += e[i]; see += e[i] * e[i]; sy += y[i]; sey += e[i] * y[i]; syy += y[i] * y[i]; }
+  const sse = (b: number, a: number) => syy - 2 * b * sy - 2 * a * sey + n * b * b + 2 * b * a * se + a * a * see;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const cands: [number, number][] = [];
+  const det = n * see - se * se;
+  if (det > 1e-12 * n * see) {
+    const a = (n * sey - se * sy) / det, b = (sy - a * se) / n;
+    if (a >= aLo && a <= aHi && b >= bLo && b <= bHi) cands.push([b, a]);
+  }
+  // On an active bound of one variable, the other's optimum given it (clamped); plus the corners.
+  for (const bb of [bLo, bHi]) if (Number.isFinite(bb)) cands.push([bb, clamp(see > 0 ? (sey - bb * se) / see : 0, aLo, aHi)]);
+  for (const aa of [aLo, aHi]) if (Number.isFinite(aa)) cands.push([clamp((sy - aa * se) / n, bLo, bHi), aa]);
+  if (cands.length === 0) cands.push([clamp(sy / n, bLo, bHi), clamp(0, aLo, aHi)]);
+  let best: [number, number, number] = [NaN, NaN, Infinity];
+  for (const [b, a] of cands) { const v = sse(b, a); if (v < best[2]) best = [b, a, v]; }
+  return best;
+}
+
+function boundedVonMises(x: ArrayLike<number>, y: ArrayLike<number>, h: number, period: number, minV: number[] = [], maxV: number[] = [], initial?: number[]): number[] {
+  const lo = [0, 1, 2, 3].map((i) => minV[i] ?? -Infinity), hi = [0, 1, 2, 3].map((i) => maxV[i] ?? Infinity);
+  const n = x.length;
+  const e = new Float64Array(n);
+  const profile = (mu: number, k: number): [number, number, number] => {
+    for (let i = 0; i < n; i++) e[i] = Math.exp(k * (Math.cos(h * (x[i] - mu)) - 1));
+    return boundedLinear2(y, e, lo[0], hi[0], lo[1], hi[1]);
+  };
+  const muLo = Math.max(lo[2], -1e9), muHi = Math.min(hi[2], 1e9);
+  const kLo = Math.max(lo[3], -50), kHi = Math.min(hi[3], 200);
+  const muGrid = Array.from({ length: 72 }, (_, i) => (period * i) / 72).filter((m) => m >= muLo && m <= muHi);
+  if (muGrid.length === 0) muGrid.push(Math.min(Math.max(0, muLo), muHi));
+  const kGrid = [kLo, kHi];
+  for (let i = 0; i <= 40; i++) kGrid.push(0.01 * Math.pow(2e4, i / 40));
+  let best = { mu: muGrid[0], k: Math.max(kLo, Math.min(kHi, 1)), sse: Infinity, b: 0, a: 0 };
+  const consider = (mu: number, k: number) => {
+    if (mu < muLo || mu > muHi || k < kLo || k > kHi) return;
+    const [b, a, v] = profile(mu, k);
+    if (v < best.sse) best = { mu, k, sse: v, b, a };
+  };
+  if (initial) consider(initial[2], initial[3]);
+  for (const mu of muGrid) for (const k of kGrid) consider(mu, k);
+  // Pattern search on (μ, log-ish κ): shrink the steps when no neighbour improves.
+  let dMu = period / 72, dK = Math.max(best.k, 0.05) * 0.5;
+  for (let it = 0; it < 400 && (dMu > 1e-10 || dK > 1e-10); it++) {
+    const before = best.sse;
+    for (const [m, k] of [[best.mu + dMu, best.k], [best.mu - dMu, best.k], [best.mu, best.k + dK], [best.mu, best.k - dK]]) consider(m, k);
+    if (!(best.sse < before)) { dMu /= 2; dK /= 2; }
+  }
+  return [best.b, best.a, best.mu, best.k];
 }
 
 function shift(v: ArrayLike<number>, by: number): Float64Array {
@@ -236,7 +310,7 @@ export function fitGaussian(x: ArrayLike<number>, y: ArrayLike<number>, options:
     const e = Math.exp(-((t - mu) ** 2) / (2 * s * s));
     return [1, e, (a * e * (t - mu)) / (s * s), (a * e * (t - mu) ** 2) / (s * s * s)];
   };
-  const [b, a, mu, s0] = runLm(x, y, fn, jac, init, options.maxIterations ?? 500);
+  const [b, a, mu, s0] = runLm(x, y, fn, jac, init, options.maxIterations ?? 500, options);
   const sigma = Math.abs(s0);
   const evaluate = fn([b, a, mu, sigma]);
   return { baseline: b, amplitude: a, mu, sigma, fwhm: 2 * Math.sqrt(2 * Math.LN2) * sigma, r2: r2Of(x, y, evaluate), evaluate };

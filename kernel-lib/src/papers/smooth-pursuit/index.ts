@@ -6,3 +6,4 @@ export * from './spiking-ring';
 export * from './trials';
 export * from './data';
 export * from './model';
+export * from './analyses';
