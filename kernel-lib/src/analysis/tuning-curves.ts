@@ -117,7 +117,8 @@ export interface CurveFitOptions {
   /**
    * Lower / upper bounds per parameter, in the fit's parameter order (von Mises: b, a, μ, κ), e.g. a ≥ 0,
    * κ ≥ 0 to exclude the mirror solution a < 0, κ < 0 that fits a bump equally well. Default: unbounded.
-   * Parameters are clamped into the bounds at every step (ml-levenberg-marquardt's minValues/maxValues).
+   * fitVonMises solves bounded fits by profiling (exact within the box); fitGaussian clamps LM's steps into the
+   * box (ml-levenberg-marquardt's minValues/maxValues), which can stall at an active bound.
    */
   minValues?: number[];
   maxValues?: number[];
