@@ -56,6 +56,17 @@ describe('ei-assemblies learning and analyses', function () {
     assert.ok(mean < Math.PI / 2, `mean angle ${(mean * 180) / Math.PI}°`);
   });
 
+  it('the anterograde E→I update turns towards the gradient as the E↔I weights become reciprocal', () => {
+    const n = training.anglesIE.length;
+    const mean = (a: Float64Array, lo: number, hi: number) => (a.slice(lo, hi).reduce((x, y) => x + y, 0) / (hi - lo)) * (180 / Math.PI);
+    const early = mean(training.anglesIE, 0, Math.ceil(n / 10));
+    const late = mean(training.anglesIE, Math.floor((2 * n) / 3), n);
+    const lateRetro = mean(training.anglesIEOtherRule, Math.floor((2 * n) / 3), n);
+    assert.equal(training.anglesIEOtherRule.length, n);
+    assert.ok(early > 90 && late < 90 && late < early - 20, `E→I angle: first tenth ${early}°, last third ${late}°`);
+    assert.ok(lateRetro < 90, `retrograde E→I angle, last third ${lateRetro}°`);
+  });
+
   it('similarity, correlations, OSI, co-tuning and reciprocity match numpy / scipy', () => {
     const ref = py<{ sim: number[]; corr: number[]; osiE: number[]; cc: number[]; recip: number[] }>(
       `

@@ -5,12 +5,14 @@
 import { strict as assert } from 'assert';
 import {
   adamStep,
+  angleBetween,
   applyLocalUpdate,
   buildEINetwork,
   cloneEINetwork,
   EINetwork,
   EISteadyStateSolver,
   fullGradient,
+  localDirectionIE,
   localDirections,
   weightsFromParams,
 } from '../kernel-lib/src/papers/ei-assemblies';
@@ -79,6 +81,55 @@ print(json.dumps({'wei': wei2.flatten().tolist(), 'wie': wie2.flatten().tolist()
     assert.ok(maxAbsDiff(after.wIE, ref.wie) < 1e-10, `W_IE differs by ${maxAbsDiff(after.wIE, ref.wie)}`);
     // The update moved the weights (so the comparison is not vacuous).
     assert.ok(maxAbsDiff(after.wEI, net.wEI) > 1e-6 && maxAbsDiff(after.wIE, net.wIE) > 1e-6);
+  });
+
+  it('RETROGRADE E→I rule feeds the error back through W_EIᵀ and does not rescale W_IE rows (numpy)', () => {
+    const retro = buildEINetwork({ nPerAxis: 4, nStimuli: 6, seed: 9, localRuleIE: 'RETROGRADE' });
+    const after = cloneEINetwork(retro);
+    applyLocalUpdate(after, localDirections(after, st), { etaEI: 0, etaIE: 2e-3 });
+    const ref = py<{ wie: number[] }>(
+      `
+import json, sys
+import numpy as np
+d = json.load(sys.stdin)
+nE, nI = d['nE'], d['nI']
+sig = lambda x: 1 / (1 + np.exp(-x))
+sp = lambda v, a: np.log1p(np.exp(a * v)) / a
+vie = np.array(d['vie']).reshape(nI, nE); wie = np.array(d['wie']).reshape(nI, nE)
+wei = np.array(d['wei']).reshape(nE, nI); zie = np.array(d['zie']).reshape(nI, nE)
+he, re, hi = (np.array(d[k]) for k in ('hE', 'rE', 'hI'))
+delta_i = (wei.T @ (he - 1.0)) * sig(hi)
+vie2 = vie + d['eta'] * (np.outer(delta_i, re) * sig(d['aIE'] * vie) - 0.1 * wie)
+print(json.dumps({'wie': (sp(vie2, d['aIE']) * zie).flatten().tolist()}))
+`,
+      {
+        nE: retro.nE, nI: retro.nI, vie: arr(retro.vIE), wie: arr(retro.wIE), wei: arr(retro.wEI), zie: arr(retro.zIE),
+        hE: arr(st.hE), rE: arr(st.rE), hI: arr(st.hI), aIE: retro.alphaIE, eta: 2e-3,
+      },
+    );
+    assert.ok(maxAbsDiff(after.wIE, ref.wie) < 1e-10, `W_IE differs by ${maxAbsDiff(after.wIE, ref.wie)}`);
+    assert.ok(maxAbsDiff(after.wIE, retro.wIE) > 1e-6);
+    assert.deepEqual(after.wEI, retro.wEI); // η_EI = 0 leaves I→E alone
+  });
+
+  it('at the initial weights the anterograde E→I direction is > 90° from the gradient, the retrograde one < 90°', () => {
+    // Why (see EILocalRuleIE): silent E units carry large negative errors (their h drifts under the −r leak), so
+    // W_IE e < 0 at every I unit, while the gradient's back-propagated error ẽ, amplified through the E→E loop, has
+    // a positive sum. W_EIᵀ e weights the errors by the I→E weights the gradient itself uses, and stays < 90°.
+    const solver = new EISteadyStateSolver(net);
+    let ante = 0;
+    let retro = 0;
+    let n = 0;
+    for (let s = 0; s < net.nStim; s += 9) {
+      solver.solve(solver.stimulusInput(s));
+      const state = { hE: solver.hE, rE: solver.rE, hI: solver.hI, rI: solver.rI };
+      const g = fullGradient(net, state);
+      ante += angleBetween(g.gradIE, localDirectionIE(net, state, 'ANTEROGRADE'));
+      retro += angleBetween(g.gradIE, localDirectionIE(net, state, 'RETROGRADE'));
+      n++;
+    }
+    const deg = (x: number) => (x / n) * (180 / Math.PI);
+    assert.ok(deg(ante) > 90 && deg(retro) < 90 && deg(ante) - deg(retro) > 15, `anterograde ${deg(ante)}°, retrograde ${deg(retro)}°`);
   });
 
   it('full gradient (logistic surrogate) equals the numpy matrix formula', () => {

@@ -5,6 +5,11 @@
  *
  * Arrays are row-major; responses are [nStim × nUnits] with stimulus s in C order over the axes.
  */
+// The shared statistics (scipy-checked in tests/analysis-stats.test.ts), imported from their files so that this
+// module does not load the whole analysis toolkit.
+import { pearson, spearman } from '../../analysis/correlation';
+import { LinearFit, linearRegression } from '../../analysis/regression';
+import { directionSelectivity } from '../../analysis/tuning-curves';
 import { rng } from '../../random';
 import { EINetwork, unitCorrelations } from './network';
 import { EISteadyStateSolver } from './steady-state';
@@ -61,7 +66,11 @@ export function estimateResponses(net: EINetwork, opts: { maxDr?: number } = {})
   return out;
 }
 
-/** Cosine similarity of each E unit's and each I unit's response vectors over all stimuli: [nE × nI]. */
+/**
+ * Cosine similarity of each E unit's and each I unit's response vectors over all stimuli: [nE × nI]. Not
+ * analysis' cosineSimilarityMatrix: a silent unit gets NaN here (the simulator's 0/0, dropped from the scatter
+ * plots), not 0, and this loop skips silent (stimulus, unit) entries.
+ */
 export function responseSimilarity(resp: EIResponses): Float64Array {
   const { nStim, nE, nI, responsesExc: re, responsesInh: ri } = resp;
   const sim = new Float64Array(nE * nI);
@@ -93,84 +102,11 @@ export function responseCorrelationsEE(resp: EIResponses): Float64Array {
   return unitCorrelations(resp.responsesExc, resp.nStim, resp.nE);
 }
 
-export interface LinearFit {
-  slope: number;
-  intercept: number;
-  /** Pearson r. */
-  r: number;
-  n: number;
-}
-
 export interface WeightSimilarityPairs {
   similarity: Float64Array;
   weight: Float64Array;
+  /** Least-squares line weight ≈ slope · similarity + intercept, with Pearson r and its p-value (scipy linregress). */
   fit: LinearFit;
-}
-
-// TODO: use analysis/ (Pearson, Spearman, binned mean ± SEM) once kernel-lib/src/analysis provides them.
-function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[i] - mx;
-    const b = y[i] - my;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
-}
-
-// TODO: use analysis/ once it has a least-squares line fit.
-export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): LinearFit {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  const slope = sxx > 0 ? sxy / sxx : NaN;
-  return { slope, intercept: my - slope * mx, r: pearson(x, y), n };
-}
-
-/** Average ranks (ties share their mean rank), 1-based as scipy's `rankdata`. */
-function ranks(x: ArrayLike<number>): Float64Array {
-  const n = x.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
-  const r = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && x[idx[j + 1]] === x[idx[i]]) j++;
-    const avg = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) r[idx[k]] = avg;
-    i = j + 1;
-  }
-  return r;
-}
-
-// TODO: use analysis/ Spearman when available.
-export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  return pearson(ranks(x), ranks(y));
 }
 
 /**
@@ -191,7 +127,7 @@ export function weightVsSimilarity(net: EINetwork, sim: Float64Array): { ei: Wei
     }
     const similarity = Float64Array.from(s);
     const weight = Float64Array.from(w);
-    return { similarity, weight, fit: linearFit(similarity, weight) };
+    return { similarity, weight, fit: linearRegression(similarity, weight) };
   };
   return {
     ei: collect((i, k) => net.wEI[i * nI + k], (i, k) => net.zEI[i * nI + k] === 1),
@@ -215,7 +151,7 @@ export function reciprocity(net: EINetwork, pairs: 'reciprocal' | 'all' = 'recip
       a.push(net.wIE[k * nE + i]);
       b.push(net.wEI[i * nI + k]);
     }
-    out[k] = a.length > 1 ? pearson(a, b) : NaN;
+    out[k] = a.length > 1 ? pearson(a, b).r : NaN;
   }
   return out;
 }
@@ -229,6 +165,7 @@ export function selectivityOSI(resp: Float64Array, nUnits: number, net: EINetwor
   const S = net.params.nStimuli;
   const nOuter = net.nStim / S;
   const osi = new Float64Array(nUnits);
+  const curve = new Float64Array(S);
   for (let n = 0; n < nUnits; n++) {
     let best = -Infinity;
     let bestOuter = 0;
@@ -240,16 +177,14 @@ export function selectivityOSI(resp: Float64Array, nUnits: number, net: EINetwor
         bestOuter = o;
       }
     }
-    let c = 0;
-    let s = 0;
     let tot = 0;
     for (let q = 0; q < S; q++) {
-      const r = resp[(bestOuter * S + q) * nUnits + n];
-      c += r * Math.cos(net.locations[q]);
-      s += r * Math.sin(net.locations[q]);
-      tot += r;
+      curve[q] = resp[(bestOuter * S + q) * nUnits + n];
+      tot += curve[q];
     }
-    osi[n] = tot > 0 ? Math.sqrt(c * c + s * s) / tot : NaN;
+    // The stimulus values cover one full period [−π, π), so the simulator's "OSI" is the first-harmonic vector
+    // index, i.e. analysis' directionSelectivity ('vector'); a silent curve is NaN here (the simulator's 0/0).
+    osi[n] = tot > 0 ? directionSelectivity(net.locations, curve) : NaN;
   }
   return osi;
 }
@@ -265,7 +200,7 @@ export function currentCoTuning(resp: EIResponses): Float64Array {
       ex[s] = resp.excIn[s * nE + i];
       inh[s] = resp.inhIn[s * nE + i];
     }
-    cc[i] = spearman(ex, inh);
+    cc[i] = spearman(ex, inh).r;
   }
   return cc;
 }
@@ -297,7 +232,9 @@ export interface PerturbationResult {
  * Fig 4: for each perturbed E unit p and stimulus, the steady state with input +amplitude on p; the influence
  * (Δr_E / amplitude) on every other E unit is binned by that unit's response correlation with p (`corrEE`, the
  * [nE × nE] response correlations after learning). Bins span [min − 1e-3, max + 1e-3] of the correlations with
- * the perturbed units, as in the paper's analysis; mean and SEM (ddof 1) per bin, accumulated on the fly.
+ * the perturbed units, as in the paper's analysis; mean and SEM (ddof 1) per bin, accumulated on the fly
+ * (Welford) rather than with analysis' binnedMeanSem, which needs every sample at once: at full size that is
+ * 90 × 1728 × 511 ≈ 8·10⁷ influences.
  */
 export function perturbationExperiment(
   net: EINetwork,

@@ -10,7 +10,7 @@
  * full-gradient angle costs 0.3 s per evaluation; `angleEvery` subsamples it. Use the QUICK preset in notebooks.
  */
 export { EI_ASSEMBLIES_DEFAULTS, eiAssembliesParams, eiSizes } from './params';
-export type { EIAssembliesParams, EIPlasticCondition, EIPlasticityRule } from './params';
+export type { EIAssembliesParams, EIPlasticCondition, EIPlasticityRule, EILocalRuleIE } from './params';
 export {
   buildEINetwork,
   cloneEINetwork,
@@ -27,6 +27,7 @@ export { EISteadyStateSolver } from './steady-state';
 export type { SteadyStateOptions, SteadyStateResult } from './steady-state';
 export {
   localDirections,
+  localDirectionIE,
   applyLocalUpdate,
   fullGradient,
   angleBetween,
@@ -47,10 +48,8 @@ export {
   selectivityOSI,
   currentCoTuning,
   perturbationExperiment,
-  linearFit,
-  spearman,
 } from './analyses';
-export type { EIResponses, LinearFit, WeightSimilarityPairs, PerturbationOptions, PerturbationResult } from './analyses';
+export type { EIResponses, WeightSimilarityPairs, PerturbationOptions, PerturbationResult } from './analyses';
 export {
   analyseEINetwork,
   eiAssembliesResults,

@@ -15,6 +15,17 @@ export type EIPlasticCondition = 'NEITHER' | 'BOTH' | 'EXC' | 'INH';
  */
 export type EIPlasticityRule = 'LOCAL' | 'GRADIENT';
 
+/**
+ * Which error the local E→I rule uses at I unit k. The gradient needs Σ_i ẽ_i (W_EI D_I M)_ik: the (back-propagated)
+ * error of the E units that k inhibits. RETROGRADE keeps the leading part, (W_EIᵀ e)_k, which needs a retrograde
+ * signal across the I→E synapses (the simulator's "APPROXIMATE" E→I option). ANTEROGRADE substitutes the E→I
+ * weights themselves, (W_IE e)_k — the error of the E units that excite k — and rescales each W_IE row to its
+ * total after every update (the simulator's rule for the paper's Figs 1–3). The two agree once W_IE ≈ W_EIᵀ up to
+ * scale, i.e. once learning has made the E↔I weights reciprocal; before that the anterograde update can point
+ * more than 90° away from the gradient.
+ */
+export type EILocalRuleIE = 'ANTEROGRADE' | 'RETROGRADE';
+
 export interface EIAssembliesParams {
   /** Preferred values per stimulus axis of the E units (8 → 8³ = 512 E units). */
   nPerAxis: number;
@@ -64,6 +75,8 @@ export interface EIAssembliesParams {
   rho0: number;
   condition: EIPlasticCondition;
   rule: EIPlasticityRule;
+  /** Error path of the local E→I rule (LOCAL only); see EILocalRuleIE. Default ANTEROGRADE. */
+  localRuleIE: EILocalRuleIE;
   /** Learning rates of W_IE (E→I) and W_EI (I→E): 1e-5 for LOCAL, 1e-3 for GRADIENT (Adam). */
   etaIE: number;
   etaEI: number;
@@ -108,6 +121,7 @@ export const EI_ASSEMBLIES_DEFAULTS: Readonly<EIAssembliesParams> = Object.freez
   rho0: 1,
   condition: 'BOTH',
   rule: 'LOCAL',
+  localRuleIE: 'ANTEROGRADE',
   etaIE: 1e-5,
   etaEI: 1e-5,
   decayIE: 0.1,
@@ -144,6 +158,9 @@ export function eiAssembliesParams(opts: Partial<EIAssembliesParams> = {}): EIAs
   }
   if (!['LOCAL', 'GRADIENT'].includes(p.rule)) {
     throw new Error(`eiAssembliesParams: rule must be LOCAL or GRADIENT, got ${p.rule}`);
+  }
+  if (!['ANTEROGRADE', 'RETROGRADE'].includes(p.localRuleIE)) {
+    throw new Error(`eiAssembliesParams: localRuleIE must be ANTEROGRADE or RETROGRADE, got ${p.localRuleIE}`);
   }
   return p;
 }

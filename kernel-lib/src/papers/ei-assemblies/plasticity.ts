@@ -10,6 +10,7 @@
  *   Δv_EI[i,j] = η (e_i r_I,j σ(α_EI v_EI[i,j]) − λ W_EI[i,j])
  *   δ_I = (W_IE e) ⊙ σ(h_I)                      ("anterograde": the error is fed forward through W_IE)
  *   Δv_IE[k,j] = η (δ_I,k r_E,j σ(α_IE v_IE[k,j]) − λ W_IE[k,j]);  then each W_IE row rescaled to totalIE
+ * or, with params.localRuleIE = 'RETROGRADE', δ_I = (W_EIᵀ e) ⊙ σ(h_I) and no row rescaling (see EILocalRuleIE).
  * Every entry of v is updated (as in the simulator); the mask keeps unconnected weights at zero.
  *
  * Full gradient (linearised steady state): D_E = diag φ'(h_E), D_I = diag φ'(h_I), M = (I + W_II D_I)⁻¹,
@@ -21,6 +22,7 @@
  * piecewise-linear steady state (used by the finite-difference test).
  */
 import { EINetwork, logistic, softplus } from './network';
+import { EILocalRuleIE } from './params';
 
 /** Steady state the updates are computed from. */
 export interface EIState {
@@ -46,23 +48,36 @@ export interface EIDirections {
 
 /** The local ("approximate") update directions, before weight decay and learning rate. */
 export function localDirections(net: EINetwork, st: EIState, out?: EIDirections): EIDirections {
-  const { nE, nI, wIE, vEI, vIE, alphaEI, alphaIE } = net;
+  const { nE, nI, vEI, alphaEI } = net;
   const rho0 = net.params.rho0;
   const dirEI = out?.dirEI ?? new Float64Array(nE * nI);
-  const dirIE = out?.dirIE ?? new Float64Array(nI * nE);
   for (let i = 0; i < nE; i++) {
     const e = st.hE[i] - rho0;
     const o = i * nI;
     for (let j = 0; j < nI; j++) dirEI[o + j] = e * st.rI[j] * logistic(alphaEI * vEI[o + j]);
   }
+  const dirIE = localDirectionIE(net, st, net.params.localRuleIE, out?.dirIE);
+  return { dirEI, dirIE };
+}
+
+/**
+ * The local E→I direction [nI×nE] for either error path (independent of params.localRuleIE, so that the angle
+ * diagnostic can compare both): δ_I,k = (P e)_k σ(h_I,k) with P = W_IE (ANTEROGRADE) or W_EIᵀ (RETROGRADE),
+ * then δ_I,k r_E,j σ(α_IE v_IE[k,j]).
+ */
+export function localDirectionIE(net: EINetwork, st: EIState, path: EILocalRuleIE, out?: Float64Array): Float64Array {
+  const { nE, nI, wIE, wEI, vIE, alphaIE } = net;
+  const rho0 = net.params.rho0;
+  const dirIE = out ?? new Float64Array(nI * nE);
   for (let k = 0; k < nI; k++) {
     const o = k * nE;
     let fed = 0;
-    for (let j = 0; j < nE; j++) fed += wIE[o + j] * (st.hE[j] - rho0);
+    if (path === 'ANTEROGRADE') for (let j = 0; j < nE; j++) fed += wIE[o + j] * (st.hE[j] - rho0);
+    else for (let i = 0; i < nE; i++) fed += wEI[i * nI + k] * (st.hE[i] - rho0);
     const delta = fed * logistic(st.hI[k]);
     for (let j = 0; j < nE; j++) dirIE[o + j] = delta * st.rE[j] * logistic(alphaIE * vIE[o + j]);
   }
-  return { dirEI, dirIE };
+  return dirIE;
 }
 
 /** w = min(softplus_α(v), wMax) · mask for a whole pathway. */
@@ -95,7 +110,7 @@ export function applyLocalUpdate(net: EINetwork, dirs: EIDirections, rates: EIUp
     const lambda = p.decayIE;
     for (let i = 0; i < vIE.length; i++) vIE[i] += eta * (dirs.dirIE[i] - lambda * wIE[i]);
     weightsFromParams(vIE, net.zIE, net.alphaIE, net.wMaxIE, wIE);
-    normaliseRows(wIE, net.nI, net.nE, p.totalIE);
+    if (p.localRuleIE === 'ANTEROGRADE') normaliseRows(wIE, net.nI, net.nE, p.totalIE);
   }
   if (rates.etaEI > 0) {
     const { vEI, wEI } = net;

@@ -94,6 +94,7 @@ export function eiAssembliesResults(net: EINetwork, training: EITrainingRecord |
       stimulus_order: nd(training ? training.stimulusOrder : new Int32Array(0), [nT, nStim]),
       angles_ei: nd(training ? training.anglesEI : new Float64Array(0), [training?.anglesEI.length ?? 0]),
       angles_ie: nd(training ? training.anglesIE : new Float64Array(0), [training?.anglesIE.length ?? 0]),
+      angles_ie_other_rule: nd(training ? training.anglesIEOtherRule : new Float64Array(0), [training?.anglesIEOtherRule.length ?? 0]),
       angle_update_index: nd(training ? training.angleUpdateIndex : new Int32Array(0), [training?.angleUpdateIndex.length ?? 0]),
       trial_seconds: nd(training ? training.trialSeconds : new Float64Array(0), [nT]),
     },

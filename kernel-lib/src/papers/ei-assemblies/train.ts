@@ -16,6 +16,7 @@ import {
   EIDirections,
   EIUpdateRates,
   fullGradient,
+  localDirectionIE,
   localDirections,
   weightsFromParams,
 } from './plasticity';
@@ -53,6 +54,11 @@ export interface EITrainingRecord {
   /** Angles (radians) between local update and gradient, for the updates listed in `angleUpdateIndex`. */
   anglesEI: Float64Array;
   anglesIE: Float64Array;
+  /**
+   * Angle between the gradient and the E→I direction of the other error path (RETROGRADE when training with
+   * ANTEROGRADE and vice versa), at the same updates: it shows how much of `anglesIE` is due to the path.
+   */
+  anglesIEOtherRule: Float64Array;
   angleUpdateIndex: Int32Array;
   /** Wall-clock seconds per trial. */
   trialSeconds: Float64Array;
@@ -102,7 +108,10 @@ export function trainEIAssemblies(net: EINetwork, opts: Partial<EITrainOptions> 
   const trialSeconds = new Float64Array(nT);
   const anglesEI: number[] = [];
   const anglesIE: number[] = [];
+  const anglesIEOther: number[] = [];
   const angleIdx: number[] = [];
+  const otherRule = p.localRuleIE === 'ANTEROGRADE' ? 'RETROGRADE' : 'ANTEROGRADE';
+  const otherDirIE = new Float64Array(nI * nE);
   const dirs: EIDirections = { dirEI: new Float64Array(nE * nI), dirIE: new Float64Array(nI * nE) };
   const adamEI: AdamMoments = { m: new Float64Array(nE * nI), v: new Float64Array(nE * nI) };
   const adamIE: AdamMoments = { m: new Float64Array(nI * nE), v: new Float64Array(nI * nE) };
@@ -132,6 +141,7 @@ export function trainEIAssemblies(net: EINetwork, opts: Partial<EITrainOptions> 
           const g = fullGradient(net, st);
           anglesEI.push(rates.etaEI > 0 ? angleBetween(g.gradEI, dirs.dirEI) : NaN);
           anglesIE.push(rates.etaIE > 0 ? angleBetween(g.gradIE, dirs.dirIE) : NaN);
+          anglesIEOther.push(rates.etaIE > 0 ? angleBetween(g.gradIE, localDirectionIE(net, st, otherRule, otherDirIE)) : NaN);
           angleIdx.push(update);
         }
         applyLocalUpdate(net, dirs, rates);
@@ -161,6 +171,7 @@ export function trainEIAssemblies(net: EINetwork, opts: Partial<EITrainOptions> 
     notConverged,
     anglesEI: Float64Array.from(anglesEI),
     anglesIE: Float64Array.from(anglesIE),
+    anglesIEOtherRule: Float64Array.from(anglesIEOther),
     angleUpdateIndex: Int32Array.from(angleIdx),
     trialSeconds,
   };
