@@ -18,3 +18,4 @@ export * from './random';
 export * as smoothPursuit from './papers/smooth-pursuit';
 export * as rhythmicTiming from './papers/rhythmic-timing';
 export * as eiAssemblies from './papers/ei-assemblies';
+export * as aonMirror from './papers/aon-mirror';

@@ -40,3 +40,5 @@ export type {
   FixedPointsData, SystemStep, SampleStatesOptions,
 } from './fixed-points';
 export { FixedPoints, findFixedPoints, sampleStates, ctrnnStep, systemStep, stepJacobians } from './fixed-points';
+export type { LdaOptions, LdaModel, CrossValidation } from './decoding';
+export { ldaFit, ldaPredict, crossValidatedAccuracy } from './decoding';

@@ -34,14 +34,20 @@ export interface Perturbation {
 }
 
 export interface ForwardOptions {
-  /** Which input matrix: 0 = `w_in` (default), 1 = `w_in2`, … */
-  inputSet?: number;
+  /**
+   * Which input matrix: 0 = `w_in` (default), 1 = `w_in2`, … — one for the whole batch, or one per trial
+   * (length B), so that trials of different task groups (AON: tasks 1–6 use `w_in`, 7–12 `w_in2`) run in one
+   * scan and share one loss.
+   */
+  inputSet?: number | ArrayLike<number>;
   /** Recurrent/input noise on (default true when the config has noise). */
   noise?: boolean;
   /** Noise seed for this call; default: the model's own noise stream (advances every call). */
   seed?: number;
   /** Per-trial initial state [B·N] (row-major), overriding the configured x0. */
   x0?: ArrayLike<number>;
+  /** Per-trial initial rate r_{−1} [B·N] (row-major), overriding the configured r0 (AON: `IC_FR` per task). */
+  r0?: ArrayLike<number>;
   perturbations?: Perturbation[];
   /** Also return the states x (only without gradients). */
   states?: boolean;
@@ -324,7 +330,7 @@ export class Ctrnn {
     const noiseOn = opts.noise ?? true;
     const stream = opts.seed !== undefined ? rng(opts.seed) : this.noiseRng;
     const tauNums = this.tauBounds ? null : (this.params.tau.dataSync() as Float32Array);
-    let u = data;
+    let u = data, nInScan = this.nIn;
     if (noiseOn && nz.input > 0) {
       let sc = nz.input;
       if (nz.inputScaling === 'sqrt2alpha') sc *= Math.sqrt(2 * this.dt / tauNums![0]);
@@ -335,13 +341,35 @@ export class Ctrnn {
     if (noiseOn && nz.rec > 0) {
       eps = fillNormals(new Float32Array(T * B * n), stream.seed32());
     }
-    const setIdx = opts.inputSet ?? 0;
-    const wInName = setIdx === 0 ? 'w_in' : `w_in${setIdx + 1}`;
-    if (!this.params[wInName]) throw new Error(`forward: inputSet ${setIdx} needs '${wInName}', but the config has ${this.config.inputMatrices ?? 1} input matrices`);
+    const setName = (s: number) => (s === 0 ? 'w_in' : `w_in${s + 1}`);
+    const checkSet = (s: number) => {
+      if (!Number.isInteger(s) || !this.params[setName(s)]) {
+        throw new Error(`forward: inputSet ${s} needs '${setName(s)}', but the config has ${this.config.inputMatrices ?? 1} input matrices`);
+      }
+    };
+    const perTrial = opts.inputSet !== undefined && typeof opts.inputSet !== 'number' ? Array.from(opts.inputSet) : null;
+    const setIdx = perTrial ? 0 : ((opts.inputSet as number | undefined) ?? 0);
+    checkSet(setIdx);
+    // Per-trial input matrices: trial b's channels go into block k of a widened input, and the scan sees
+    // [W_in(s_0) | W_in(s_1) | …] (the sets used, concatenated): the same products, and exact gradients for each.
+    let setsUsed: number[] = [setIdx];
+    if (perTrial) {
+      if (perTrial.length !== B) throw new Error(`forward: inputSet has ${perTrial.length} entries, one per trial needs ${B}`);
+      perTrial.forEach(checkSet);
+      setsUsed = [...new Set(perTrial)].sort((a, b) => a - b);
+      const block = perTrial.map((s) => setsUsed.indexOf(s));
+      const nIn = this.nIn, width = setsUsed.length * nIn;
+      const wide = new Float32Array(T * B * width);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) {
+        wide.set(u.subarray((t * B + b) * nIn, (t * B + b + 1) * nIn), (t * B + b) * width + block[b] * nIn);
+      }
+      u = wide;
+      nInScan = width;
+    }
     const perts = this.compilePerturbations(opts.perturbations ?? [], T);
     const tauTrain = this.trainable.has('tau_theta');
     const st: ScanStatic = {
-      n, nIn: this.nIn, activation: this.activation,
+      n, nIn: nInScan, activation: this.activation,
       useGain: this.useGain, useShift: this.useShift, useResp: this.useResp,
       grads: {
         alpha: tauTrain, noiseScale: tauTrain && eps != null,
@@ -365,11 +393,14 @@ export class Ctrnn {
       } else x0 = P.x0.reshape([1, n]);
       const gain = P.gain as tf.Tensor1D;
       const shift = tf.sub(P.ext_bias, tf.mul(gain, P.threshold)) as tf.Tensor1D;
-      const r0 = P.r0
+      if (opts.r0 && opts.r0.length !== B * n) throw new Error(`forward: r0 needs B·N = ${B * n} values, got ${opts.r0.length}`);
+      const r0 = opts.r0 ? tf.tensor2d(Float32Array.from(opts.r0), [B, n])
+        : P.r0
         ? (P.r0.reshape([1, n]) as tf.Tensor2D)
         : (tf.mul(this.activation.f(tf.add(tf.mul(x0, gain), shift)), P.resp_gain) as tf.Tensor2D);
       const sp: ScanParams = {
-        w: this.effectiveWTensor(), wIn: P[wInName] as tf.Tensor2D, b: P.b as tf.Tensor1D, alpha,
+        w: this.effectiveWTensor(),
+        wIn: (setsUsed.length === 1 ? P[setName(setsUsed[0])] : tf.concat(setsUsed.map((s) => P[setName(s)]), 1)) as tf.Tensor2D, b: P.b as tf.Tensor1D, alpha,
         gain, shift, resp: P.resp_gain as tf.Tensor1D, noiseScale, x0, r0,
       };
       const res = runScan(this.kernel, sp, sd, st, { keepStates: opts.states, reference: opts.reference });
