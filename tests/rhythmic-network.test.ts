@@ -8,6 +8,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { init } from '../kernel-lib/src/backend';
+import { loadCheckpoint } from '../kernel-lib/src/train';
 import {
   rhythmNetwork, rhythmNetworkConfig, rhythmTrainingBatch, trainRhythmNetwork,
 } from '../kernel-lib/src/papers/rhythmic-timing';
@@ -87,6 +88,10 @@ describe('rhythmic timing: the network and its training', function () {
     const first = await trainRhythmNetwork({ ...opts, steps: 2, checkpoint: file });
     assert.ok(fs.existsSync(file));
     first.model.dispose();
+    // From a loaded checkpoint object (model, Adam state, losses), without writing any file.
+    const fromObject = await trainRhythmNetwork({ ...opts, steps: 4 }, await loadCheckpoint(file));
+    assert.deepEqual(fromObject.result.losses.map(Math.fround), straight.result.losses.map(Math.fround));
+    fromObject.model.dispose();
     const resumed = await trainRhythmNetwork({ ...opts, steps: 4, checkpoint: file });
     assert.equal(resumed.resumedAt, 2);
     assert.deepEqual(resumed.result.losses.map(Math.fround), straight.result.losses.map(Math.fround));

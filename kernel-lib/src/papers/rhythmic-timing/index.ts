@@ -9,3 +9,4 @@ export type { TapDetectionOptions, TapDetection, CyclePathLength } from './taps'
 export * from './phase-order';
 export * from './network';
 export * from './free-runs';
+export * from './charts';

@@ -25,6 +25,7 @@ import { CtrnnConfig } from '../../models/config';
 import { Ctrnn, ctrnn } from '../../models/ctrnn';
 import { rng } from '../../random';
 import { loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
+import { Adam } from '../../train/adam';
 import { Batch, StepInfo, TrainResult, train } from '../../train/trainer';
 import { rhythmBatch, RhythmTaskOptions } from '../../tasks/rhythm';
 
@@ -174,6 +175,13 @@ export interface RhythmTrainOptions extends RhythmTrainingOptions {
   onStep?: (info: StepInfo) => void | 'stop';
 }
 
+/** Where to start training from: a model with, optionally, its Adam state and loss history (e.g. a loaded checkpoint). */
+export interface RhythmTrainStart {
+  model: Ctrnn;
+  optimizer?: Adam;
+  losses?: number[];
+}
+
 export interface RhythmTrainRun {
   model: Ctrnn;
   result: TrainResult;
@@ -185,29 +193,36 @@ export interface RhythmTrainRun {
 
 /**
  * Train (or keep training) the network on the rhythm task with ratelab's trainer: Adam, MSE over every time
- * step, a fresh batch per step, stop at `threshold` or after `steps`. Resumable: see `checkpoint`. A
- * non-finite loss stops training before the update; the checkpoint then holds the last good weights.
+ * step, a fresh batch per step, stop at `threshold` or after `steps`. Starts from, in this order: the
+ * `checkpoint` file when it exists (resuming), `start` (a model, or a loaded checkpoint's model, Adam state and
+ * losses), or a new `rhythmNetwork(network)`. A non-finite loss stops training before the update; the checkpoint
+ * then holds the last good weights.
  */
-export async function trainRhythmNetwork(options: Partial<RhythmTrainOptions> = {}, start?: Ctrnn): Promise<RhythmTrainRun> {
+export async function trainRhythmNetwork(options: Partial<RhythmTrainOptions> = {}, start?: Ctrnn | RhythmTrainStart): Promise<RhythmTrainRun> {
   const o: RhythmTrainOptions = {
     ...RHYTHM_TRAINING_DEFAULTS, steps: 10000, threshold: 0.017, lr: 1e-3, checkpointEvery: 25, network: {}, progress: true, ...options,
   };
   if (!(Number.isInteger(o.steps) && o.steps >= 0)) throw new Error(`trainRhythmNetwork: steps must be a non-negative integer, got ${o.steps}`);
   let model: Ctrnn;
-  let optimizer;
+  let optimizer: Adam | undefined;
   let history: number[] = [];
+  const given = start instanceof Ctrnn ? { model: start } : start;
   if (o.checkpoint && fs.existsSync(o.checkpoint)) {
     const ck = await loadCheckpoint(o.checkpoint);
-    if (start) start.dispose();
+    if (given) given.model.dispose();
     model = ck.model;
     optimizer = ck.optimizer;
     history = ck.losses;
-  } else model = start ?? rhythmNetwork(o.network);
+  } else if (given) {
+    model = given.model;
+    optimizer = given.optimizer;
+    history = given.losses ? given.losses.slice() : [];
+  } else model = rhythmNetwork(o.network);
   const resumedAt = history.length;
   const remaining = Math.max(0, o.steps - resumedAt);
   const done = history.length > 0 && history[history.length - 1] <= o.threshold;
   const save = o.checkpoint
-    ? async (s: { model: Ctrnn; optimizer: import('../../train/adam').Adam; losses: number[] }) =>
+    ? async (s: { model: Ctrnn; optimizer: Adam; losses: number[] }) =>
         saveCheckpoint(o.checkpoint!, { model: s.model, optimizer: s.optimizer, losses: s.losses })
     : undefined;
   const result = await train(model, {
