@@ -40,5 +40,7 @@ export type {
   FixedPointsData, SystemStep, SampleStatesOptions,
 } from './fixed-points';
 export { FixedPoints, findFixedPoints, sampleStates, ctrnnStep, systemStep, stepJacobians } from './fixed-points';
+export type { FlowFieldOptions, FlowField } from './flow-field';
+export { flowField } from './flow-field';
 export type { LdaOptions, LdaModel, CrossValidation } from './decoding';
 export { ldaFit, ldaPredict, crossValidatedAccuracy } from './decoding';
