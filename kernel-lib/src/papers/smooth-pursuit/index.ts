@@ -7,3 +7,4 @@ export * from './trials';
 export * from './data';
 export * from './model';
 export * from './analyses';
+export * from './charts';
