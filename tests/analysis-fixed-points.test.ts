@@ -101,6 +101,28 @@ print(json.dumps({'x': np.linalg.solve(A, -b).tolist(), 're': ev.real.tolist(), 
     assert.ok(results.every((r) => r.speed.every((s) => s < 1e-3)), 'speeds are continuous-time and small at both dt');
   });
 
+  it('duplicates, distance outliers and maxUnique: 9 points of ẋ = x − x³ (both coordinates), a far point dropped', async () => {
+    const dt = 0.1;
+    const step = (x: tf.Tensor2D) => tf.tidy(() => tf.add(x, tf.mul(dt, tf.sub(x, tf.pow(x, 3)))) as tf.Tensor2D);
+    const starts = sampleStates({ data: [0, 0], shape: [1, 2] }, { n: 200, noise: 1, seed: 0 });
+    const all = await findFixedPoints(step, { initialStates: starts, dt, progress: false });
+    assert.equal(all.n, 9, String(all));
+    assert.equal(all.stableCount, 4, 'the four corners (±1, ±1) are stable');
+    assert.equal(Array.from(all.counts).reduce((a, c) => a + c, 0), 200, 'every start is assigned to a point');
+    const sub = await findFixedPoints(step, { initialStates: starts, dt, maxUnique: 4, progress: false });
+    assert.equal(sub.n, 4);
+    assert.match(sub.message, /5 unique points left out \(maxUnique = 4\)/);
+    // A tight cloud around (3, 3): wherever the search ends (Adam's first steps of size ~lr = 1 carry it far), the
+    // point is hundreds of mean distances from the cloud, an outlier.
+    const far = sampleStates({ data: [3, 3], shape: [1, 2] }, { n: 16, noise: 0.01, seed: 1 });
+    const dropped = await findFixedPoints(step, { initialStates: far, dt, progress: false });
+    assert.equal(dropped.n, 0, String(dropped));
+    assert.match(dropped.message, /1 distance outlier dropped/);
+    const kept = await findFixedPoints(step, { initialStates: far, dt, outlierDistanceScale: Infinity, progress: false });
+    assert.equal(kept.n, 1);
+    assert.ok(kept.speed[0] < 1e-4 && kept.counts[0] === 16, String(kept));
+  });
+
   it('CT-RNN step: equals one step of forward(); its Jacobian (written-out gradient) matches float64 finite differences', () => {
     const configs: CtrnnConfig[] = [
       { n: 12, nIn: 2, nOut: 1, dt: 1, tau: Array.from({ length: 12 }, (_, i) => 2 + i), activation: 'tanh', init: { seed: 5, recGain: 1.5 },

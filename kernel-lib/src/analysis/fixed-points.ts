@@ -95,6 +95,13 @@ export interface FixedPointOptions {
    * distance to it [outlier_distance_scale]; `Infinity` keeps all [do_exclude_distance_outliers]. Default 10.
    */
   outlierDistanceScale?: number;
+  /**
+   * Keep at most this many unique points, a random subset (seeded by `seed`) [max_n_unique]. Useful when many
+   * slow points survive: each Jacobian costs an N×N eigen-decomposition (seconds at N = 500). Default Infinity.
+   */
+  maxUnique?: number;
+  /** Seed of the `maxUnique` subset [random_seed]. Default 0. */
+  seed?: number;
   /** Adaptive learning rate [alr_hps]. */
   lr?: AdaptiveLrOptions;
   /** Adam's constants [adam_hps]. Default β1 0.9, β2 0.999, ε 0.01 (FixedPointFinder's large ε). */
@@ -608,6 +615,16 @@ export async function findFixedPoints(system: Ctrnn | StepFunction, opts: FixedP
       // All initial states identical (meanDist 0): nothing to scale by, keep every point.
       return meanDist === 0 || Math.sqrt(s) / meanDist < outScale;
     });
+    const maxUnique = opts.maxUnique ?? Infinity;
+    if (!(maxUnique >= 1)) throw new Error(`${fn}: maxUnique must be ≥ 1, got ${maxUnique}`);
+    const nFar = keepRep.filter((k) => !k).length;
+    let nSub = 0;
+    if (keepRep.filter(Boolean).length > maxUnique) {
+      // FixedPointFinder drops points at random; the subset is drawn among the non-outliers, order (by q) kept.
+      const cand = keepRep.flatMap((k, r) => (k ? [r] : []));
+      const chosen = new Set(Array.from(rng(opts.seed ?? 0).permutation(cand.length).subarray(0, maxUnique), (i) => cand[i]));
+      keepRep.forEach((k, r) => { if (k && !chosen.has(r)) { keepRep[r] = false; nSub++; } });
+    }
     const kept = reps.filter((_, r) => keepRep[r]);
     const newIndex = new Int32Array(reps.length).fill(-1);
     let c = 0;
@@ -658,8 +675,8 @@ export async function findFixedPoints(system: Ctrnn | StepFunction, opts: FixedP
     }
     const tDec = (performance.now() - tE) / 1e3;
     if (nBad > 0) message += `; ${nBad} of ${B} states ended non-finite and were dropped`;
-    const nOut = reps.length - K;
-    if (nOut > 0) message += `; ${nOut} distance outlier${nOut === 1 ? '' : 's'} dropped`;
+    if (nFar > 0) message += `; ${nFar} distance outlier${nFar === 1 ? '' : 's'} dropped`;
+    if (nSub > 0) message += `; ${nSub} unique points left out (maxUnique = ${maxUnique})`;
     const initD: Dense2D = { data: Float64Array.from(init.data), shape: [B, N] };
     return new FixedPoints({
       dt, xstar, inputs, qstar, speed, n_iters: iters, counts,
