@@ -19,3 +19,4 @@ export * as smoothPursuit from './papers/smooth-pursuit';
 export * as rhythmicTiming from './papers/rhythmic-timing';
 export * as eiAssemblies from './papers/ei-assemblies';
 export * as aonMirror from './papers/aon-mirror';
+export * as socReaching from './papers/soc-reaching';

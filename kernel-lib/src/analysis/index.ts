@@ -10,6 +10,7 @@ export { eig, eigvals, eigSymmetric, svd, luSolve, inverse, spectralAbscissa, sp
 export type { RealSchur } from './schur';
 export { realSchur, schurEigenvalues, schurFactors } from './schur';
 export { LyapunovSolver, solveLyapunov, lyapunovResidual } from './lyapunov';
+export { expm } from './expm';
 export type { GramianOptions, Gramians, TopDirections } from './gramians';
 export { gramians, controllabilityGramian, observabilityGramian, topEigenDirections } from './gramians';
 export type { PcaOptions, PcaModel } from './pca';
