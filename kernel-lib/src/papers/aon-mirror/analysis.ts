@@ -235,3 +235,28 @@ export function teacherRecovery(student: Ctrnn, teacher: Ctrnn, masks: AonMasks)
   };
 }
 
+
+/**
+ * Response modulation of each unit under each agent: the RMS deviation of its rate, over the tasks of that
+ * agent and the bins from `fromBin` on, from its own pre-cue baseline (mean of the bins before `fromBin`, per
+ * task). Mirror units should be modulated under both agents, non-mirror units mainly under one.
+ */
+export function responseModulation(d: AonRates, fromBin = 30): { execution: Float64Array; observation: Float64Array } {
+  const { n, bins } = d;
+  if (!(fromBin > 0 && fromBin < bins)) throw new Error(`responseModulation: fromBin ${fromBin} must be inside 1..${bins - 1}`);
+  const out = { execution: new Float64Array(n), observation: new Float64Array(n) };
+  for (let g = 0; g < 2; g++) {
+    const dst = g === 0 ? out.execution : out.observation;
+    for (let i = 0; i < n; i++) {
+      let acc = 0, cnt = 0;
+      for (let c = 0; c < d.tasks / 2; c++) {
+        const k = g * (d.tasks / 2) + c;
+        let base = 0;
+        for (let b = 0; b < fromBin; b++) base += d.rates[(k * bins + b) * n + i] / fromBin;
+        for (let b = fromBin; b < bins; b++) { acc += (d.rates[(k * bins + b) * n + i] - base) ** 2; cnt++; }
+      }
+      dst[i] = Math.sqrt(acc / cnt);
+    }
+  }
+  return out;
+}

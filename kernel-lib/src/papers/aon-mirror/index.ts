@@ -11,3 +11,5 @@ export * from './train';
 export * from './surrogate';
 export * from './analysis';
 export * from './perturbation';
+export * from './charts';
+export * from './claims';

@@ -7,7 +7,9 @@
  * Decoding is cross-validated shrinkage LDA (analysis/decoding) on binned population vectors with added
  * Gaussian "observation" noise (seeded, the same draw for every perturbation), which keeps accuracies off the
  * ceiling a noise-free deterministic model would give:
- * - condition (6 classes) within each agent, samples = bins of the chosen epoch, folds = blocks of bins;
+ * - condition within each agent, samples = bins of the chosen epoch, folds = blocks of bins. Conditions 2 and
+ *   5 receive the same stimulus (object 3, no cue; only the noise differs), so they are one class: 5 classes,
+ *   chance (the largest class) 2/6;
  * - agent (2 classes), samples = bins of all 12 tasks, leave-one-condition-out folds, so the decoder has to
  *   generalise to a condition it never saw.
  */
@@ -35,10 +37,12 @@ export interface DecodingOptions {
   folds?: number;
   /** Units used as features. Default: all. */
   units?: ArrayLike<number>;
+  /** Use every k-th bin of the epoch as a sample (fewer samples, faster). Default 1. */
+  binStep?: number;
 }
 
 export interface Decoding {
-  /** 6-way condition accuracy within execution tasks (1–6) and within observation tasks (7–12); chance 1/6. */
+  /** Condition accuracy within execution tasks (1–6) and within observation tasks (7–12); chance 1/3. */
   conditionExecution: number;
   conditionObservation: number;
   /** Agent accuracy, leave-one-condition-out; chance 1/2. */
@@ -50,13 +54,16 @@ export function decodeTasks(rates: AonRates, opts: DecodingOptions = {}): Decodi
   const from = opts.fromBin ?? 70, to = opts.toBin ?? rates.bins;
   if (!(from >= 0 && to <= rates.bins && from < to)) throw new Error(`decodeTasks: epoch [${from}, ${to}) is outside 0..${rates.bins}`);
   const units = opts.units ? Array.from(opts.units) : Array.from({ length: rates.n }, (_, i) => i);
-  const sigma = opts.noise ?? 0.1, F = opts.folds ?? 5;
-  const nb = to - from, p = units.length, n = rates.n;
+  const sigma = opts.noise ?? 0.1, F = opts.folds ?? 5, step = opts.binStep ?? 1;
+  if (!(Number.isInteger(step) && step >= 1)) throw new Error(`decodeTasks: binStep must be a positive integer, got ${step}`);
+  const binsUsed: number[] = [];
+  for (let b = from; b < to; b += step) binsUsed.push(b);
+  const nb = binsUsed.length, p = units.length, n = rates.n;
   // One noise draw per (task, bin, feature), shared by all calls with the same seed and shape.
   const r = rng(opts.seed ?? 0);
   const noisy = new Float64Array(rates.tasks * nb * p);
   for (let k = 0; k < rates.tasks; k++) for (let b = 0; b < nb; b++) for (let f = 0; f < p; f++) {
-    noisy[(k * nb + b) * p + f] = rates.rates[(k * rates.bins + from + b) * n + units[f]] + sigma * r.normal();
+    noisy[(k * nb + b) * p + f] = rates.rates[(k * rates.bins + binsUsed[b]) * n + units[f]] + sigma * r.normal();
   }
   const sample = (tasks: number[]): Dense2D => {
     const data = new Float64Array(tasks.length * nb * p);
@@ -67,7 +74,7 @@ export function decodeTasks(rates: AonRates, opts: DecodingOptions = {}): Decodi
   const cond = (group: number) => {
     const tasks = Array.from({ length: N_CONDITIONS }, (_, c) => group * N_CONDITIONS + c);
     const y: number[] = [], folds: number[] = [];
-    for (const k of tasks) for (let b = 0; b < nb; b++) { y.push(taskCondition(k)); folds.push(Math.floor((b * F) / nb)); }
+    for (const k of tasks) for (let b = 0; b < nb; b++) { y.push(stimulusClass(taskCondition(k))); folds.push(Math.floor((b * F) / nb)); }
     return crossValidatedAccuracy(sample(tasks), y, folds, lda).accuracy;
   };
   const all = Array.from({ length: rates.tasks }, (_, k) => k);
@@ -78,6 +85,11 @@ export function decodeTasks(rates: AonRates, opts: DecodingOptions = {}): Decodi
     conditionObservation: cond(1),
     agent: crossValidatedAccuracy(sample(all), y, folds, lda).accuracy,
   };
+}
+
+/** Conditions with distinct stimuli: 5 (object 3 without cue) is the same stimulus as 2. */
+export function stimulusClass(condition: number): number {
+  return condition === 5 ? 2 : condition;
 }
 
 export type SilencedGroup = 'mirror' | 'non-mirror' | 'E' | 'I' | UnitGroup | 'all';
@@ -116,6 +128,8 @@ export interface PerturbationOptions {
   stability?: boolean;
   /** Model step whose state (averaged over an agent's 6 tasks) is linearised. Default: the last step. */
   stabilityStep?: number;
+  /** Also compute the abscissa for the random controls (doubles the eigen-decompositions). Default false. */
+  stabilityControls?: boolean;
   /** Random matched controls per set. Default 1. */
   controls?: number;
   /** Seed of the controls. Default 0. */
@@ -173,7 +187,7 @@ export function perturbationStudy(model: Ctrnn, batch: Batch, masks: AonMasks, s
       return Math.sqrt(acc / Math.max(cnt, 1));
     };
     const dec = decodeTasks(s.rates, opts.decoding);
-    const stab = (tasks: number[]) => (doStab ? stabilityAt(model, meanState(s.states.get(step)!, tasks, n), set?.units ?? []) : NaN);
+    const stab = (tasks: number[]) => (doStab && (!set?.control || opts.stabilityControls) ? stabilityAt(model, meanState(s.states.get(step)!, tasks, n), set?.units ?? []) : NaN);
     return {
       label: set?.label ?? 'intact', area: set?.area ?? '—', group: set?.group ?? '—', control: set?.control ?? false,
       units: set?.units.length ?? 0,

@@ -3,7 +3,8 @@
  * `warmup + steps` steps (100 + 700). A sound cue from step warmup+120 to warmup+480 (exclusive) on channel 0
  * (conditions 0, 1) or channel 4 (conditions 3, 4), with half-amplitude copies on channels 5 / 9; an object
  * from step warmup+280 to the end on channel 1 (conditions 0, 3), 2 (1, 4) or 3 (2, 5), with half-amplitude
- * copies on channels 6 / 7 / 8. Every channel is smoothed twice by a Gaussian of σ = 20 steps (scipy's
+ * copies on channels 6 / 7 / 8 (so conditions 2 and 5, object 3 without a cue, are the same stimulus up to
+ * the noise). Every channel is smoothed twice by a Gaussian of σ = 20 steps (scipy's
  * gaussian_filter1d: 'reflect' boundaries, radius 4σ), then N(0, 0.005²) noise is added once; both task groups
  * (tasks 1–6 and 7–12) see the same stimulus, through W_in and W_in2 respectively.
  *
@@ -138,4 +139,10 @@ export function taskBatch(stim: AonStimulus, data?: AonRates, n?: number): Batch
     batch.r0 = new Float32Array(B * units);
   }
   return batch;
+}
+
+/** Cue on/off and object onset in bins of the recorded window (bin = `window` steps after the warm-up). */
+export function stimulusEvents(stim: AonStimulus, window = 4): Array<{ t: number; label: string }> {
+  const bin = (t: number) => (t - stim.warmup) / window;
+  return [{ t: bin(stim.cueOn), label: 'cue' }, { t: bin(stim.objectOn), label: 'object' }, { t: bin(stim.cueOff), label: 'cue off' }];
 }
