@@ -3,7 +3,12 @@
  * equations, and against long integration / the fixed-point equations.
  */
 import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { buildEINetwork, EISteadyStateSolver } from '../kernel-lib/src/papers/ei-assemblies';
+import { EULER_WASM_BASE64 } from '../kernel-lib/src/papers/ei-assemblies/euler-wasm';
 import { maxAbsDiff, py } from './helpers/python';
 
 const EULER_PY = `
@@ -33,6 +38,7 @@ describe('ei-assemblies steady state', function () {
   this.timeout(60000);
   const net = buildEINetwork({ nPerAxis: 4, nStimuli: 6, seed: 5 });
   const solver = new EISteadyStateSolver(net);
+  const jsSolver = new EISteadyStateSolver(net, { engine: 'js' });
   const payload = (s: number, maxDr: number, maxSteps: number) => ({
     nE: net.nE,
     nI: net.nI,
@@ -47,22 +53,59 @@ describe('ei-assemblies steady state', function () {
     maxSteps,
   });
 
+  it('uses the WebAssembly engine by default, the JavaScript one on request', () => {
+    assert.equal(solver.engine, 'wasm');
+    assert.equal(jsSolver.engine, 'js');
+  });
+
   for (const s of [0, 77, 150]) {
-    it(`matches numpy Euler step count and state (stimulus ${s}, paper's criterion)`, () => {
+    it(`matches numpy Euler step count and state (stimulus ${s}, paper's criterion, both engines)`, () => {
       const ref = py<{ steps: number; conv: boolean; he: number[]; hi: number[]; re: number[]; ri: number[] }>(
         EULER_PY,
         payload(s, 0.5, 1500),
       );
-      const res = solver.solve(solver.stimulusInput(s));
-      assert.equal(res.converged, ref.conv);
-      assert.equal(res.steps, ref.steps);
-      // h of silent units drifts, so h itself (not only r) must agree: it enters the plasticity error.
-      assert.ok(maxAbsDiff(solver.hE, ref.he) < 1e-9, `hE differs by ${maxAbsDiff(solver.hE, ref.he)}`);
-      assert.ok(maxAbsDiff(solver.hI, ref.hi) < 1e-9);
-      assert.ok(maxAbsDiff(solver.rE, ref.re) < 1e-9);
-      assert.ok(maxAbsDiff(solver.rI, ref.ri) < 1e-9);
+      for (const sv of [solver, jsSolver]) {
+        const res = sv.solve(sv.stimulusInput(s));
+        assert.equal(res.converged, ref.conv);
+        assert.equal(res.steps, ref.steps);
+        // h of silent units drifts, so h itself (not only r) must agree: it enters the plasticity error.
+        assert.ok(maxAbsDiff(sv.hE, ref.he) < 1e-9, `${sv.engine}: hE differs by ${maxAbsDiff(sv.hE, ref.he)}`);
+        assert.ok(maxAbsDiff(sv.hI, ref.hi) < 1e-9);
+        assert.ok(maxAbsDiff(sv.rE, ref.re) < 1e-9);
+        assert.ok(maxAbsDiff(sv.rI, ref.ri) < 1e-9);
+      }
     });
   }
+
+  it('WebAssembly and JavaScript engines agree on every stimulus, and at full size (odd nI too)', () => {
+    const check = (n: ReturnType<typeof buildEINetwork>, stimuli: number[], maxDr?: number) => {
+      const a = new EISteadyStateSolver(n);
+      const b = new EISteadyStateSolver(n, { engine: 'js' });
+      for (const s of stimuli) {
+        const ra = a.solve(a.stimulusInput(s), { maxDr });
+        const rb = b.solve(b.stimulusInput(s), { maxDr });
+        assert.deepEqual(ra, rb, `stimulus ${s}`);
+        assert.ok(maxAbsDiff(a.hE, b.hE) < 1e-10 && maxAbsDiff(a.hI, b.hI) < 1e-10, `stimulus ${s}: states differ`);
+      }
+    };
+    check(net, Array.from({ length: net.nStim }, (_, s) => s));
+    check(buildEINetwork({ nPerAxis: 3, nStimuli: 5, nI: 5, seed: 8 }), [0, 31, 99], 0.05);
+    check(buildEINetwork({ seed: 2 }), [0, 700, 1500]);
+  });
+
+  it('the embedded WebAssembly is euler.c as built by scripts/build-ei-assemblies-wasm.sh (needs clang 14)', function () {
+    let version = '';
+    try {
+      version = execFileSync('clang', ['--version'], { encoding: 'utf8' });
+    } catch {
+      this.skip();
+    }
+    if (!/clang version 14\./.test(version)) this.skip();
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ei-wasm-')), 'euler-wasm.ts');
+    execFileSync('sh', [path.join(__dirname, '..', 'scripts', 'build-ei-assemblies-wasm.sh'), out], { stdio: 'pipe' });
+    const rebuilt = /'([A-Za-z0-9+/=]+)'/.exec(fs.readFileSync(out, 'utf8'))?.[1];
+    assert.equal(rebuilt, EULER_WASM_BASE64, 'euler-wasm.ts is stale: run scripts/build-ei-assemblies-wasm.sh');
+  });
 
   it('the converged rates agree with 20000 Euler steps, which satisfy the fixed-point equations', () => {
     const p = net.params;

@@ -24,7 +24,7 @@ export {
 } from './network';
 export type { EINetwork } from './network';
 export { EISteadyStateSolver } from './steady-state';
-export type { SteadyStateOptions, SteadyStateResult } from './steady-state';
+export type { SteadyStateOptions, SteadyStateResult, SteadyStateSolverOptions, EulerEngine } from './steady-state';
 export {
   localDirections,
   localDirectionIE,

@@ -71,7 +71,9 @@ export function softplusInverse(w: number, alpha: number): number {
 
 /** Logistic function, the derivative of softplus_α at v is logistic(α v). */
 export function logistic(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x); // one exp: V8 does not merge repeated Math.exp calls
+  return e / (1 + e);
 }
 
 /** Afferent input [nStim × nE] and the E units' preferred values, for a given concentration κ. */
