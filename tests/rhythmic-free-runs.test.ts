@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import { RolloutWeights } from '../kernel-lib/src/models/rollout';
-import { freeRuns, normalizeRates, unitsByTime, untrainedPeriods } from '../kernel-lib/src/papers/rhythmic-timing';
+import { autocorrelation, freeRuns, normalizeRates, unitsByTime, untrainedPeriods } from '../kernel-lib/src/papers/rhythmic-timing';
 import { rng } from '../kernel-lib/src/random';
 import { py } from './helpers/python';
 
@@ -41,6 +41,34 @@ describe('rhythmic timing: free runs', function () {
     const one = freeRuns(W, [0.5], { duration: 8, discard: 1 });
     assert.deepEqual(Array.from(one.runs[0].output), Array.from(both.runs[1].output));
     assert.equal(both.runs[0].rates!.length, 7000 * 2);
+  });
+
+  it('noise-driven fluctuations of a damped network are taps out of noise, not an oscillation', () => {
+    const W = rotation(250, 0.99);
+    W.recNoise = Float64Array.of(0.05, 0.05);
+    const run = freeRuns(W, [0.4], { duration: 20, discard: 2, seed: 1 }).runs[0];
+    assert.ok(run.amplitude > 0.05, `amplitude ${run.amplitude}`);
+    // Correlation over one period of a damped (ρ = 0.99 per step) noisy rotation: about ρ^250 ≈ 0.08.
+    assert.ok(run.periodicity < 0.3, `periodicity ${run.periodicity}`);
+    assert.equal(run.oscillating, false);
+    assert.equal(run.taps, null);
+    // The undamped rotation with the same noise keeps its period.
+    const osc = rotation(250);
+    osc.recNoise = Float64Array.of(0.005, 0.005);
+    const r2 = freeRuns(osc, [0.4], { duration: 20, discard: 2, seed: 1 }).runs[0];
+    assert.ok(r2.oscillating && r2.periodicity > 0.9, `periodicity ${r2.periodicity}`);
+    assert.ok(Math.abs(r2.meanIti - 0.25) < 0.003, `ITI ${r2.meanIti}`);
+  });
+
+  it('autocorrelation at one lag equals numpy corrcoef', () => {
+    const x = Array.from(rng(8).normals(300)).map((v, i) => v + Math.sin(i / 7));
+    const ref = py<number[]>(`
+import json, sys, numpy as np
+x = np.array(json.load(sys.stdin))
+print(json.dumps([float(np.corrcoef(x[:-L], x[L:])[0, 1]) for L in (1, 22, 44, 100)]))
+`, x);
+    [1, 22, 44, 100].forEach((L, i) => assert.ok(Math.abs(autocorrelation(x, L) - ref[i]) < 1e-12));
+    assert.ok(Number.isNaN(autocorrelation(x, 299)));
   });
 
   it('a decaying network is not oscillating; cue ≤ 0 gives no period and no taps', () => {

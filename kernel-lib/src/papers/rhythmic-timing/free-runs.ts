@@ -33,6 +33,11 @@ export interface FreeRunOptions {
    * are looked for. Default 0.05 (the target spans 0–1).
    */
   minAmplitude: number;
+  /**
+   * Autocorrelation of the output at a lag of one mean inter-tap interval below which the run counts as not
+   * oscillating (irregular taps picked out of noise by the band-pass filter). Default 0.5.
+   */
+  minPeriodicity: number;
 }
 
 export const FREE_RUN_DEFAULTS: Readonly<FreeRunOptions> = Object.freeze({
@@ -44,6 +49,7 @@ export const FREE_RUN_DEFAULTS: Readonly<FreeRunOptions> = Object.freeze({
   rates: false,
   cueGain: 0.1,
   minAmplitude: 0.05,
+  minPeriodicity: 0.5,
 });
 
 export interface FreeRun {
@@ -56,6 +62,9 @@ export interface FreeRun {
   rates?: Float32Array;
   /** Output range max − min over the recorded run. */
   amplitude: number;
+  /** Autocorrelation of the output at a lag of one mean inter-tap interval (NaN without taps). */
+  periodicity: number;
+  /** amplitude ≥ minAmplitude, at least three taps and periodicity ≥ minPeriodicity. */
   oscillating: boolean;
   /** Taps (indices into the recorded run) when oscillating, else null. */
   taps: TapDetection | null;
@@ -104,18 +113,22 @@ export function freeRuns(model: Ctrnn | RolloutWeights, cues: readonly number[],
     for (const v of output) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     const amplitude = hi - lo;
     const period = cue > 0 ? o.cueGain / cue : NaN;
-    const oscillating = amplitude >= o.minAmplitude;
     let taps: TapDetection | null = null;
-    let meanIti = NaN, sdIti = NaN;
-    if (oscillating && cue > 0) {
-      taps = detectTaps(output, { period, dt });
-      const it = taps.itis;
-      if (it.length > 0) {
+    let meanIti = NaN, sdIti = NaN, periodicity = NaN;
+    // Taps are only looked for where the cue names a period (cue > 0) and the output moves at all.
+    if (amplitude >= o.minAmplitude && cue > 0 && R > 2 * Math.ceil(period / dt)) {
+      const found = detectTaps(output, { period, dt });
+      const it = found.itis;
+      if (it.length >= 2) {
         meanIti = it.reduce((s, v) => s + v, 0) / it.length;
         sdIti = Math.sqrt(it.reduce((s, v) => s + (v - meanIti) ** 2, 0) / it.length);
+        periodicity = autocorrelation(output, Math.round(meanIti / dt));
       }
+      if (periodicity >= o.minPeriodicity) taps = found;
+      else meanIti = sdIti = NaN;
     }
-    const run: FreeRun = { cue, period, output, amplitude, oscillating, taps, meanIti, sdIti };
+    const oscillating = taps !== null;
+    const run: FreeRun = { cue, period, output, amplitude, periodicity, oscillating, taps, meanIti, sdIti };
     if (res.rates) {
       const r = new Float32Array(R * N);
       for (let t = 0; t < R; t++) r.set(res.rates.subarray((t * B + b) * N, (t * B + b + 1) * N), t * N);
@@ -124,6 +137,21 @@ export function freeRuns(model: Ctrnn | RolloutWeights, cues: readonly number[],
     return run;
   });
   return { runs, T: R, N, dt, ms };
+}
+
+/** Pearson correlation of x[t] and x[t + lag] over the trace (the normalised autocorrelation at one lag). */
+export function autocorrelation(x: ArrayLike<number>, lag: number): number {
+  const n = x.length - lag;
+  if (!(Number.isInteger(lag) && lag >= 0 && n >= 2)) return NaN;
+  let ma = 0, mb = 0;
+  for (let t = 0; t < n; t++) { ma += x[t]; mb += x[t + lag]; }
+  ma /= n; mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let t = 0; t < n; t++) {
+    const a = x[t] - ma, b = x[t + lag] - mb;
+    sab += a * b; saa += a * a; sbb += b * b;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
 /**
