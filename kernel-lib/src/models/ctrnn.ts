@@ -11,8 +11,10 @@ import { CtrnnConfig, ParamSpec, VecSpec } from './config';
 import {
   buildPlan, ConnectivityPlan, DaleMode, effectiveW, eiLabels, PlanTensors, planTensors, projectW, randomMask,
 } from './connectivity';
+import { autoScanKernel } from './fused-scan';
 import { fillNormals } from './noise';
-import { CompiledPerturbation, readAndDispose, runScan, ScanData, ScanKernel, ScanParams, ScanStatic, tfjsScanKernel } from './scan';
+import { readoutProduct } from './readout';
+import { CompiledPerturbation, readAndDispose, runScan, ScanData, ScanKernel, ScanParams, ScanStatic } from './scan';
 
 /** A sequence batch, time-major [T, B, width]. */
 export type Sequence = tf.Tensor3D | { data: Float32Array | Float64Array | number[]; shape: [number, number, number] };
@@ -110,8 +112,11 @@ export class Ctrnn {
   readonly params: Record<string, tf.Variable>;
   /** Names the optimiser may change (the config's choice; training can freeze more). */
   readonly trainable: ReadonlySet<string>;
-  /** Scan implementation (replaceable, e.g. by a WASM SIMD kernel). */
-  kernel: ScanKernel = tfjsScanKernel;
+  /**
+   * Scan implementation: by default the fused WebAssembly kernel on the cpu/wasm backends, op by op elsewhere
+   * (fused-scan.ts); set `tfjsScanKernel` to force the op-by-op one.
+   */
+  kernel: ScanKernel = autoScanKernel;
   private readonly planT: PlanTensors;
   private readonly readMask: tf.Tensor2D | null;
   private readonly tauBounds: { min: number; max: number } | null;
@@ -405,7 +410,7 @@ export class Ctrnn {
       };
       const res = runScan(this.kernel, sp, sd, st, { keepStates: opts.states, reference: opts.reference });
       const wOut = this.readMask ? tf.mul(P.w_out, this.readMask) : P.w_out;
-      let out = tf.matMul(res.rates, tf.transpose(wOut)) as tf.Tensor2D;
+      let out = readoutProduct(res.rates, wOut as tf.Tensor2D);
       if (P.b_out) out = tf.add(out, P.b_out.shape[0] === 1 ? P.b_out : P.b_out.reshape([1, this.nOut]));
       const result: ForwardResult = {
         T, B,

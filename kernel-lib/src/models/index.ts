@@ -9,5 +9,8 @@ export type { DaleMode, BlockRule, BlockSpec, ConnectivityPlan } from './connect
 export { tfjsScanKernel, runScan, SCAN_PARAM_ORDER } from './scan';
 export type { ScanKernel, ScanForwardOptions, ScanParams, ScanData, ScanStatic, ScanResult, CompiledPerturbation, ScanParamName } from './scan';
 export { fillNormals } from './noise';
+export { autoScanKernel, fusedScanKernel, setFusedScanOptions, fusedScanInfo, fusedScanWaitThreads, fusedScanUnsupported } from './fused-scan';
+export type { FusedScanOptions, FusedScanInfo } from './fused-scan';
+export { readoutProduct } from './readout';
 export { rollout, rolloutWeights } from './rollout';
 export type { RolloutOptions, RolloutResult, RolloutWeights } from './rollout';

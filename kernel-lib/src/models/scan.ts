@@ -92,6 +92,8 @@ export interface ScanKernel {
   readonly name: string;
   forward(p: ScanParams, d: ScanData, s: ScanStatic, opts: ScanForwardOptions): ScanResult & { tape: unknown };
   backward(tape: unknown, dRates: tf.Tensor2D): Record<ScanParamName, tf.Tensor>;
+  /** Free a tape after (or instead of) `backward`; without it runScan assumes the tfjs kernel's tape. */
+  disposeTape?(tape: unknown): void;
 }
 
 interface StepPert {
@@ -345,6 +347,10 @@ export const tfjsScanKernel: ScanKernel = {
     };
     return grads;
   },
+
+  disposeTape(t) {
+    disposeTape(t as Tape);
+  },
 };
 
 function disposeTape(t: Tape): void {
@@ -392,7 +398,8 @@ export function runScan(
           const g = kernel.backward(tape, dy as tf.Tensor2D);
           return SCAN_PARAM_ORDER.map((k) => g[k]);
         } finally {
-          disposeTape(tape);
+          if (kernel.disposeTape) kernel.disposeTape(tape);
+          else disposeTape(tape);
         }
       },
     };
