@@ -189,7 +189,7 @@ export function bifurcationChart(scan: BifurcationScan, o: { rules?: { Icc: numb
   }
   const color = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['stable fixed point', 'unstable fixed point', 'limit cycle (min / max)'], range: ['#2ca02c', '#d62728', 'black'] } };
   const layer: object[] = [
-    { data: { values: [...fps, ...osc] }, mark: { type: 'point', filled: true, size: 12 }, encoding: { x: { field: 'Icc', type: 'quantitative', title: 'context cue I_cc' }, y: { field: 'z', type: 'quantitative', title: 'Int-I (u₃)' }, color } },
+    { data: { values: [...fps, ...osc] }, mark: { type: 'point', filled: true, size: 12 }, encoding: { x: { field: 'Icc', type: 'quantitative', title: 'context cue I_cc' }, y: { field: 'z', type: 'quantitative', title: 'Int-I (u3)' }, color } },
   ];
   if (o.rules?.length) {
     layer.push({ data: { values: o.rules }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 'Icc', type: 'quantitative' } } });
