@@ -250,6 +250,8 @@ export class ReachNetwork {
     const x = new Float64Array(T * n);
     for (let i = 0; i < n; i++) x[i] = x0[i];
     const r = new Float64Array(n);
+    const W = this.W;
+    const c = this.c;
     for (let t = 0; t + 1 < T; t++) {
       const cur = t * n;
       const nxt = cur + n;
@@ -257,9 +259,16 @@ export class ReachNetwork {
       const g = goCue(t * this.dt - goTime, this.goCueOptions);
       for (let i = 0; i < n; i++) {
         const row = i * n;
-        let s = 0;
-        for (let j = 0; j < n; j++) s += this.W[row + j] * r[j];
-        let drive = s + g + this.c[i];
+        // Two accumulators: shorter dependency chains for V8's scalar code.
+        let s0 = 0;
+        let s1 = 0;
+        let j = 0;
+        for (; j + 1 < n; j += 2) {
+          s0 += W[row + j] * r[j];
+          s1 += W[row + j + 1] * r[j + 1];
+        }
+        if (j < n) s0 += W[row + j] * r[j];
+        let drive = s0 + s1 + g + c[i];
         if (extraInput) drive += extraInput[cur + i];
         x[nxt + i] = x[cur + i] + h * (drive - x[cur + i]);
       }
@@ -296,17 +305,24 @@ export class ReachNetwork {
     let lam = new Float64Array(n);
     let next = new Float64Array(n);
     const tmp = new Float64Array(n);
+    const Wt = this.Wt;
     for (let t = T - 1; t >= 0; t--) {
       const cur = t * n;
       // Recurrent part: (1 − h) λ_{t+1} + h·step(x_t)⊙(Wᵀ λ_{t+1}) (absent at the last step).
       if (t < T - 1) {
         for (let j = 0; j < n; j++) {
-          let s = 0;
+          let s0 = 0;
+          let s1 = 0;
           if (x[cur + j] > 0) {
             const row = j * n;
-            for (let i = 0; i < n; i++) s += this.Wt[row + i] * lam[i];
+            let i = 0;
+            for (; i + 1 < n; i += 2) {
+              s0 += Wt[row + i] * lam[i];
+              s1 += Wt[row + i + 1] * lam[i + 1];
+            }
+            if (i < n) s0 += Wt[row + i] * lam[i];
           }
-          tmp[j] = s;
+          tmp[j] = s0 + s1;
         }
         for (let j = 0; j < n; j++) next[j] = (1 - h) * lam[j] + h * tmp[j];
       } else {

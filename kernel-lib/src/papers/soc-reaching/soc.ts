@@ -27,6 +27,7 @@
 import { Dense2D, MatrixInput, matmulNT, toDense } from '../../analysis/dense';
 import { realSchur, RealSchur } from '../../analysis/schur';
 import { rng as makeRng } from '../../random';
+import { socWasm } from './soc-wasm';
 
 export interface SocNetworkOptions {
   /** Number of units; the first ⌊n/2⌋ columns are excitatory, the rest inhibitory. Default 200. */
@@ -107,9 +108,14 @@ export interface SocOptions {
   maxIterations?: number;
   /** Called after each iteration with the iteration number (1-based) and the α measured at its start. */
   onIteration?: (iteration: number, alpha: number) => void;
+  /**
+   * 'wasm': the kernels of kernel-lib/wasm/soc.wasm (error if it cannot be loaded); 'js': plain JavaScript;
+   * 'auto' (default): wasm when it loads. Both run the same algorithm (results agree to rounding).
+   */
+  engine?: 'auto' | 'wasm' | 'js';
 }
 
-const DEFAULT_SOC = { gamma: 3, rate: 10, targetAbscissa: 0.15, inhibitoryDensity: 0.4, maxIterations: 5000 };
+const DEFAULT_SOC = { gamma: 3, rate: 10, targetAbscissa: 0.15, inhibitoryDensity: 0.4, maxIterations: 5000, engine: 'auto' as 'auto' | 'wasm' | 'js' };
 
 export interface SocResult {
   /** The optimised weights (α ≤ targetAbscissa when converged). */
@@ -156,6 +162,13 @@ function resolveSoc(n: number, options: SocOptions) {
   }
   if (!Number.isFinite(o.targetAbscissa)) throw new Error(`optimiseSoc: targetAbscissa must be finite, got ${o.targetAbscissa}`);
   return o;
+}
+
+function kernelsFor(engine: 'auto' | 'wasm' | 'js') {
+  if (engine === 'js') return null;
+  const k = socWasm();
+  if (!k && engine === 'wasm') throw new Error('optimiseSoc: engine "wasm" requested but kernel-lib/wasm/soc.wasm could not be loaded');
+  return k;
 }
 
 /** The shift s of the smoothed spectral abscissa used by the recipe. */
@@ -414,17 +427,22 @@ export function enforceSocConstraints(
 export function socStep(W: Float64Array, n: number, options: SocOptions = {}): { alpha: number; shift: number } {
   const o = resolveSoc(n, options);
   const ws = new SocWorkspace(n, n - o.nE);
+  const kernels = kernelsFor(o.engine);
+  if (kernels) {
+    const r = kernels.step(W, n, o.nE, socShift, ws.G);
+    applyStep(W, n, ws.G, o, ws);
+    return { alpha: r.alpha, shift: socShift(r.alpha) };
+  }
   const schur = realSchur({ data: Float64Array.from(W), shape: [n, n] });
   const alpha = abscissaOf(schur);
   const shift = socShift(alpha);
-  applyStep(W, n, schur, shift, o, ws);
+  applyStep(W, n, gradientFromSchur(schur, shift, o.nE, ws), o, ws);
   return { alpha, shift };
 }
 
-function applyStep(W: Float64Array, n: number, schur: RealSchur, shift: number, o: ReturnType<typeof resolveSoc>, ws: SocWorkspace): void {
+function applyStep(W: Float64Array, n: number, G: Float64Array, o: ReturnType<typeof resolveSoc>, ws: SocWorkspace): void {
   const nE = o.nE;
   const nI = n - nE;
-  const G = gradientFromSchur(schur, shift, nE, ws);
   for (let i = 0; i < n; i++) {
     const row = i * n + nE;
     const g = i * nI;
@@ -449,18 +467,31 @@ export function optimiseSoc(W0: MatrixInput, options: SocOptions = {}): SocResul
   const alphas: number[] = [];
   const t0 = performance.now();
   let converged = false;
-  let schur: RealSchur;
+  const kernels = kernelsFor(o.engine);
+  let eigenvalues = { real: new Float64Array(0), imag: new Float64Array(0) };
   for (let it = 0; ; it++) {
-    schur = realSchur(w); // copies W
-    const alpha = abscissaOf(schur);
+    let alpha: number;
+    let G: Float64Array | null = null;
+    const stop = (a: number) => a <= o.targetAbscissa || it >= o.maxIterations;
+    if (kernels) {
+      const r = kernels.step(W, n, o.nE, (a) => (stop(a) ? null : socShift(a)), ws.G);
+      alpha = r.alpha;
+      eigenvalues = { real: r.real, imag: r.imag };
+      if (r.gradient) G = ws.G;
+    } else {
+      const schur = realSchur(w); // copies W
+      alpha = abscissaOf(schur);
+      eigenvalues = { real: Float64Array.from(schur.real), imag: Float64Array.from(schur.imag) };
+      if (!stop(alpha)) G = gradientFromSchur(schur, socShift(alpha), o.nE, ws);
+    }
     alphas.push(alpha);
     if (alpha <= o.targetAbscissa) {
       converged = true;
       break;
     }
-    if (it >= o.maxIterations) break;
+    if (!G) break;
     before.set(W);
-    applyStep(W, n, schur, socShift(alpha), o, ws);
+    applyStep(W, n, G, o, ws);
     for (let i = 0; i < n * n; i++) {
       if (!Number.isFinite(W[i])) {
         W.set(before);
@@ -475,7 +506,7 @@ export function optimiseSoc(W0: MatrixInput, options: SocOptions = {}): SocResul
     iterations: alphas.length - 1,
     converged,
     seconds: (performance.now() - t0) / 1000,
-    eigenvalues: { real: Float64Array.from(schur.real), imag: Float64Array.from(schur.imag) },
+    eigenvalues,
   };
 }
 
