@@ -3,6 +3,10 @@
  * analyses against numpy / scipy references and the results tree layout.
  */
 import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeH5 } from '../kernel-lib/src/io';
 import {
   analyseEINetwork,
   buildEINetwork,
@@ -166,6 +170,38 @@ print(json.dumps({'sim': sim.flatten().tolist(), 'corr': corr.flatten().tolist()
         assert.equal(d.data.length, d.shape.reduce((a, b) => a * b, 1), `${g}/${name}`);
       }
     }
+  });
+
+  it('the results tree written with writeH5 reads back in h5py with the simulator group and dataset names', async () => {
+    const corr = responseCorrelationsEE(resp);
+    const pert = perturbationExperiment(net, corr, { nPerturbed: 2, stimuli: [5, 60], seed: 2 });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ei-h5-')), 'ei-assemblies.h5');
+    await writeH5(file, eiAssembliesResults(net, training, analyseEINetwork(net, resp), pert));
+    const ref = py<{ groups: string[]; shapes: Record<string, number[]>; wei: number[]; osi: number[]; infl: number[] }>(
+      `
+import json, sys, h5py
+import numpy as np
+d = json.load(sys.stdin)
+with h5py.File(d['file'], 'r') as f:
+    shapes = {}
+    f.visititems(lambda n, o: shapes.__setitem__(n, list(o.shape)) if isinstance(o, h5py.Dataset) else None)
+    print(json.dumps({'groups': sorted(f.keys()), 'shapes': shapes, 'wei': f['sim_state/wei'][()].flatten().tolist(),
+                      'osi': np.nan_to_num(f['computed/osi_e'][()], nan=-1).tolist(),
+                      'infl': np.nan_to_num(f['computed/influence_mean'][()], nan=-1).tolist()}))
+`,
+      { file },
+    );
+    const S = net.params.nStimuli;
+    assert.deepEqual(ref.groups, ['computed', 'raw_data', 'sim_state']);
+    assert.deepEqual(ref.shapes['computed/responses_exc'], [S, S, S, net.nE]);
+    assert.deepEqual(ref.shapes['sim_state/wie'], [net.nI, net.nE]);
+    assert.deepEqual(ref.shapes['raw_data/angles_ie'], [training.anglesIE.length]);
+    for (const name of ['wee', 'wei', 'wie', 'wii']) assert.ok(`sim_state/${name}` in ref.shapes, name);
+    for (const name of ['response_sim', 'osi_e', 'osi_i', 'cc', 'influence_mean']) assert.ok(`computed/${name}` in ref.shapes, name);
+    assert.ok(maxAbsDiff(net.wEI, ref.wei) === 0);
+    const osi = selectivityOSI(resp.responsesExc, net.nE, net).map((x) => (Number.isNaN(x) ? -1 : x));
+    assert.ok(maxAbsDiff(osi, ref.osi) === 0);
+    assert.ok(maxAbsDiff(pert.mean.map((x) => (Number.isNaN(x) ? -1 : x)), ref.infl) === 0);
   });
 
   it('runEIAssemblies analyses before and after training and displays a summary', () => {

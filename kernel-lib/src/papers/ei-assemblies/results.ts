@@ -7,6 +7,7 @@ import {
   currentCoTuning,
   EIResponses,
   estimateResponses,
+  PerturbationResult,
   reciprocity,
   responseCorrelationsEE,
   responseSimilarity,
@@ -80,8 +81,17 @@ export function analyseEINetwork(net: EINetwork, responses?: EIResponses): EIAna
   };
 }
 
-/** The results tree of one run (`training` may be null for an untrained network). */
-export function eiAssembliesResults(net: EINetwork, training: EITrainingRecord | null, analysis: EIAnalysis): EIResultTree {
+/**
+ * The results tree of one run (`training` may be null for an untrained network). With `perturbation` (Fig 4),
+ * `/computed` also holds perturbed_units and the binned influence (influence_bin_edges, influence_mean,
+ * influence_sem, influence_counts); these names are ours (the simulator's perturbation script is not public).
+ */
+export function eiAssembliesResults(
+  net: EINetwork,
+  training: EITrainingRecord | null,
+  analysis: EIAnalysis,
+  perturbation?: PerturbationResult,
+): EIResultTree {
   const { nE, nI, nStim } = net;
   const p = net.params;
   const grid = new Array<number>(p.nDims).fill(p.nStimuli);
@@ -110,6 +120,15 @@ export function eiAssembliesResults(net: EINetwork, training: EITrainingRecord |
       osi_e: nd(analysis.osiE, [nE]),
       osi_i: nd(analysis.osiI, [nI]),
       reciprocity: nd(analysis.reciprocity, [nI]),
+      ...(perturbation
+        ? {
+            perturbed_units: nd(perturbation.perturbed, [perturbation.perturbed.length]),
+            influence_bin_edges: nd(perturbation.edges, [perturbation.edges.length]),
+            influence_mean: nd(perturbation.mean, [perturbation.mean.length]),
+            influence_sem: nd(perturbation.sem, [perturbation.sem.length]),
+            influence_counts: nd(perturbation.counts, [perturbation.counts.length]),
+          }
+        : {}),
     },
     sim_state: {
       wee: nd(net.wEE, [nE, nE]),
