@@ -194,30 +194,53 @@ describe('models: fused WebAssembly scan', function () {
     }
   });
 
+  it('ReLU networks with many silent units (the kernel skips all-zero columns of r) match, forward and gradients', () => {
+    for (const act of ['relu', 'retanh'] as ActivationName[]) {
+      const n = 48;
+      const m = ctrnn({ ...PLAIN(n, act, false), recBias: { value: Array.from({ length: n }, (_, i) => (i % 3 ? -0.5 : 0.3)), trainable: true } });
+      const silent = Array.from({ length: 30 }, (_, i) => i + 10);
+      const perturbations: Perturbation[] = [{ from: 5, to: 25, units: silent, mode: 'silence' }];
+      const inp = seq(40, 5, 4, (t, b, k) => 0.5 * Math.sin(0.2 * t + b - k));
+      const fwd = runWith(m, autoScanKernel, inp, { perturbations });
+      let zeroCols = 0;
+      for (let t = 0; t < 40; t++) for (let i = 0; i < n; i++) {
+        let any = false;
+        for (let b = 0; b < 5; b++) if (fwd.rates[(t * 5 + b) * n + i] !== 0) any = true;
+        if (!any) zeroCols++;
+      }
+      assert.ok(zeroCols > 0.3 * 40 * n, `${act}: only ${zeroCols} all-zero columns, the sparse path is not exercised`);
+      assertClose(fwd, runWith(m, tfjsScanKernel, inp, { perturbations }), `${act} silent forward`);
+      assertClose(runWith(m, autoScanKernel, inp, { grads: true, perturbations }), runWith(m, tfjsScanKernel, inp, { grads: true, perturbations }), `${act} silent grads`);
+      m.dispose();
+    }
+  });
+
   it('threads, chunk length and checkpointing change no bit', () => {
-    const m = ctrnn(FULL(29, 'tanh', true));
-    const inp = seq(45, 6, 3, (t, b, k) => Math.sin(0.25 * t + b * k));
-    const go = () => runWith(m, autoScanKernel, inp, { grads: true });
-    setFusedScanOptions({ threads: 1, checkpoint: false, chunk: 32 });
-    const base = go();
-    setFusedScanOptions({ threads: 2 });
-    const nt = fusedScanWaitThreads(5000);
-    assert.ok(nt >= 2, `second thread did not start (${nt}); errors: ${scanWasm()!.workerErrors().join('; ')}`);
-    const variants = [go()];
-    setFusedScanOptions({ checkpoint: 8 });
-    variants.push(go());
-    setFusedScanOptions({ checkpoint: false, chunk: 5 });
-    variants.push(go());
-    setFusedScanOptions({ checkpoint: 16, chunk: 32 });
-    variants.push(go());
-    setFusedScanOptions({ checkpoint: 'auto', chunk: 32, tapeLimitBytes: 1000 });
-    variants.push(go());
-    setFusedScanOptions({ tapeLimitBytes: 2 ** 30 });
-    variants.forEach((v, i) => {
-      assert.deepEqual(v.rates, base.rates, `variant ${i}: rates differ`);
-      for (const k of Object.keys(base.grads!)) assert.deepEqual(v.grads![k], base.grads![k], `variant ${i}: gradient of ${k} differs`);
-    });
-    m.dispose();
+    for (const act of ['tanh', 'relu'] as ActivationName[]) {
+      const m = ctrnn(FULL(29, act, true));
+      const inp = seq(45, 6, 3, (t, b, k) => Math.sin(0.25 * t + b * k));
+      const go = () => runWith(m, autoScanKernel, inp, { grads: true });
+      setFusedScanOptions({ threads: 1, checkpoint: false, chunk: 32 });
+      const base = go();
+      setFusedScanOptions({ threads: 2 });
+      const nt = fusedScanWaitThreads(5000);
+      assert.ok(nt >= 2, `second thread did not start (${nt}); errors: ${scanWasm()!.workerErrors().join('; ')}`);
+      const variants = [go()];
+      setFusedScanOptions({ checkpoint: 8 });
+      variants.push(go());
+      setFusedScanOptions({ checkpoint: false, chunk: 5 });
+      variants.push(go());
+      setFusedScanOptions({ checkpoint: 16, chunk: 32 });
+      variants.push(go());
+      setFusedScanOptions({ checkpoint: 'auto', chunk: 32, tapeLimitBytes: 1000 });
+      variants.push(go());
+      setFusedScanOptions({ tapeLimitBytes: 2 ** 30 });
+      variants.forEach((v, i) => {
+        assert.deepEqual(v.rates, base.rates, `${act} variant ${i}: rates differ`);
+        for (const k of Object.keys(base.grads!)) assert.deepEqual(v.grads![k], base.grads![k], `${act} variant ${i}: gradient of ${k} differs`);
+      });
+      m.dispose();
+    }
   });
 
   it('frees its memory once the gradient is taken, and after a forward pass without gradients', () => {

@@ -49,9 +49,13 @@ typedef struct {
   /* plain product C[M, NP] = A[M, KK] · Bp (packed panels), for the sgemm peak measurement */
   f32 *A, *C;
   int32_t M, KK;
+  /* Active-column flags (one byte per unit, nonzero: some trial's rate is not 0), parallel to R's blocks, and
+   * per-thread scratch for the list of active columns (NP ints per thread). */
+  uint8_t *ACT;
+  int32_t *IDX;
 } Job;
 
-_Static_assert(sizeof(Job) == 43 * 4, "Job layout must match JOB_FIELDS in fused-scan.ts");
+_Static_assert(sizeof(Job) == 45 * 4, "Job layout must match JOB_FIELDS in fused-scan.ts");
 
 /* Steps per partial sum of dW (chunk lengths are multiples of it: see run_backward). */
 #define GROUP 8
@@ -232,6 +236,27 @@ static void barrier(int32_t *ctl, int nt) {
     for (int k_ = 0; k_ < (K); k_++, pb_ += 8, a0_++, a1_++, a2_++, a3_++) TILE_K(0)                         \
   } while (0)
 
+/* The same tile over the listed k only (columns of A that are not all zero: ReLU-type rates are exactly 0
+ * for many units). Summation order is still increasing k, and skipped terms are exact zeros. */
+#define TILE_4x8_LIST(A, lda, rows, m, bp, idx, cnt)                                                          \
+  vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00; \
+  do {                                                                                                        \
+    const f32 *a0_ = (A) + (long)(m) * (lda);                                                                 \
+    const f32 *a1_ = (A) + (long)((m) + 1 < (rows) ? (m) + 1 : (m)) * (lda);                                  \
+    const f32 *a2_ = (A) + (long)((m) + 2 < (rows) ? (m) + 2 : (m)) * (lda);                                  \
+    const f32 *a3_ = (A) + (long)((m) + 3 < (rows) ? (m) + 3 : (m)) * (lda);                                  \
+    _Pragma("clang loop unroll(disable)")                                                                     \
+    for (int n_ = 0; n_ < (cnt); n_++) {                                                                      \
+      const int j_ = (idx)[n_];                                                                               \
+      const f32 *pb_ = (bp) + 8 * j_;                                                                         \
+      vf b0_ = LD(pb_), b1_ = LD(pb_ + 4), x_;                                                                \
+      x_ = wasm_v128_load32_splat(a0_ + j_); c00 = ADD(c00, MUL(x_, b0_)); c01 = ADD(c01, MUL(x_, b1_));      \
+      x_ = wasm_v128_load32_splat(a1_ + j_); c10 = ADD(c10, MUL(x_, b0_)); c11 = ADD(c11, MUL(x_, b1_));      \
+      x_ = wasm_v128_load32_splat(a2_ + j_); c20 = ADD(c20, MUL(x_, b0_)); c21 = ADD(c21, MUL(x_, b1_));      \
+      x_ = wasm_v128_load32_splat(a3_ + j_); c30 = ADD(c30, MUL(x_, b0_)); c31 = ADD(c31, MUL(x_, b1_));      \
+    }                                                                                                         \
+  } while (0)
+
 /* Apply EPI(row, col, acc) to the valid rows of the tile at rows m.., columns c0.. (two vectors). */
 #define TILE_EPILOGUE(EPI, m, rows, c0)                                             \
   do {                                                                              \
@@ -250,7 +275,7 @@ INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
 /* ---------------------------------------------------------------------------------------------------------
  * Forward: K steps. R block k holds r_{t0+k−1} (block 0 = the state before the chunk); X likewise.
  * ------------------------------------------------------------------------------------------------------- */
-INLINE void fwd_elem(const Job *J, int k, int b, int col, vf acc) {
+INLINE vf fwd_elem(const Job *J, int k, int b, int col, vf acc) {
   const int NP = J->NP, B = J->B, nIn = J->nIn, fl = J->flags;
   const long row = (long)b * NP + col, blk = (long)B * NP;
   vf z = ADD(acc, LD(J->bvec + col));
@@ -272,6 +297,35 @@ INLINE void fwd_elem(const Job *J, int k, int b, int col, vf acc) {
     r = ADD(MUL(r, LD(J->pscale + o)), LD(J->padd + o));
   }
   ST(J->R + (k + 1) * blk + row, r);
+  return r;
+}
+
+/* Store the active flags of 8 columns from two lane masks (−1: active). */
+INLINE void store_flags(uint8_t *dst, vf nz0, vf nz1) {
+  v128_t h = wasm_i16x8_narrow_i32x4(nz0, nz1);
+  wasm_v128_store64_lane(dst, wasm_i8x16_narrow_i16x8(h, h), 0);
+}
+
+/* Flags of R block k for the owned columns. */
+static void block_flags(const Job *J, int k, int p0, int p1) {
+  const int NP = J->NP, B = J->B;
+  const f32 *R = J->R + (long)k * B * NP;
+  for (int p = p0; p < p1; p++) {
+    vf nz0 = wasm_f32x4_const_splat(0.0f), nz1 = nz0;
+    for (int b = 0; b < B; b++) {
+      nz0 = wasm_v128_or(nz0, wasm_f32x4_ne(LD(R + (long)b * NP + p * 8), SPLAT(0.0f)));
+      nz1 = wasm_v128_or(nz1, wasm_f32x4_ne(LD(R + (long)b * NP + p * 8 + 4), SPLAT(0.0f)));
+    }
+    store_flags(J->ACT + (long)k * NP + p * 8, nz0, nz1);
+  }
+}
+
+/* The active columns of R block k, in increasing order; returns their number. */
+static int active_list(const Job *J, int k, int32_t *idx) {
+  const uint8_t *a = J->ACT + (long)k * J->NP;
+  int cnt = 0;
+  for (int j = 0; j < J->NP; j++) if (a[j]) idx[cnt++] = j;
+  return cnt;
 }
 
 __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, int tid) {
@@ -279,16 +333,31 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
   const long blk = (long)B * NP;
   int p0, p1;
   panel_range(NP, nt, tid, &p0, &p1);
+  int32_t *idx = J->IDX + (long)tid * NP;
+  /* Flags of the state entering the chunk (the later ones come out of each step's epilogue). */
+  block_flags(J, 0, p0, p1);
+  barrier(ctl, nt);
   for (int k = 0; k < J->K; k++) {
     const f32 *A = J->R + k * blk;
+    /* Skip all-zero columns of r_{t−1} when there are enough of them to pay for the indirection. */
+    const int cnt = active_list(J, k, idx);
+    const int sparse = cnt < NP - NP / 8;
     for (int p = p0; p < p1; p++) {
       const f32 *bp = J->wpf + (long)p * NP * 8;
+      vf nz0 = wasm_f32x4_const_splat(0.0f), nz1 = nz0;
+#define EPI_F(b, col, acc) do { vf r_ = fwd_elem(J, k, b, col, acc); vf m_ = wasm_f32x4_ne(r_, SPLAT(0.0f)); \
+    if ((col) & 4) nz1 = wasm_v128_or(nz1, m_); else nz0 = wasm_v128_or(nz0, m_); } while (0)
       for (int m = 0; m < B; m += 4) {
-        TILE_4x8(A, NP, B, m, bp, NP);
-#define EPI_F(b, col, acc) fwd_elem(J, k, b, col, acc)
-        TILE_EPILOGUE(EPI_F, m, B, p * 8);
-#undef EPI_F
+        if (sparse) {
+          TILE_4x8_LIST(A, NP, B, m, bp, idx, cnt);
+          TILE_EPILOGUE(EPI_F, m, B, p * 8);
+        } else {
+          TILE_4x8(A, NP, B, m, bp, NP);
+          TILE_EPILOGUE(EPI_F, m, B, p * 8);
+        }
       }
+#undef EPI_F
+      store_flags(J->ACT + (long)(k + 1) * NP + p * 8, nz0, nz1);
     }
     if (k + 1 < J->K) barrier(ctl, nt);
   }
@@ -386,14 +455,18 @@ __attribute__((noinline)) static void run_backward(const Job *J, int32_t *ctl, i
       for (int g = (K - 1) / GROUP; g >= 0; g--) {
         const int k0 = g * GROUP, k1 = (g + 1) * GROUP < K ? (g + 1) * GROUP : K;
         vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        const f32 *a = J->DZ + (long)k0 * B * NP + i, *r = J->R + (long)k0 * B * NP + q * 8;
-        _Pragma("clang loop unroll(disable)")
-        for (int kk = k0 * B; kk < k1 * B; kk++, a += NP, r += NP) {
-          vf b0 = LD(r), b1 = LD(r + 4), x;
-          x = wasm_v128_load32_splat(a); c00 = ADD(c00, MUL(x, b0)); c01 = ADD(c01, MUL(x, b1));
-          x = wasm_v128_load32_splat(a + 1); c10 = ADD(c10, MUL(x, b0)); c11 = ADD(c11, MUL(x, b1));
-          x = wasm_v128_load32_splat(a + 2); c20 = ADD(c20, MUL(x, b0)); c21 = ADD(c21, MUL(x, b1));
-          x = wasm_v128_load32_splat(a + 3); c30 = ADD(c30, MUL(x, b0)); c31 = ADD(c31, MUL(x, b1));
+        for (int k = k0; k < k1; k++) {
+          /* r_{t−1} all zero in these 8 columns at this step: nothing to add. */
+          if (!*(const uint64_t *)(J->ACT + (long)k * NP + q * 8)) continue;
+          const f32 *a = J->DZ + (long)k * B * NP + i, *r = J->R + (long)k * B * NP + q * 8;
+          _Pragma("clang loop unroll(disable)")
+          for (int b = 0; b < B; b++, a += NP, r += NP) {
+            vf b0 = LD(r), b1 = LD(r + 4), x;
+            x = wasm_v128_load32_splat(a); c00 = ADD(c00, MUL(x, b0)); c01 = ADD(c01, MUL(x, b1));
+            x = wasm_v128_load32_splat(a + 1); c10 = ADD(c10, MUL(x, b0)); c11 = ADD(c11, MUL(x, b1));
+            x = wasm_v128_load32_splat(a + 2); c20 = ADD(c20, MUL(x, b0)); c21 = ADD(c21, MUL(x, b1));
+            x = wasm_v128_load32_splat(a + 3); c30 = ADD(c30, MUL(x, b0)); c31 = ADD(c31, MUL(x, b1));
+          }
         }
 #define ACC(r_, lo, hi) ST(w + (long)(r_) * NP, ADD(LD(w + (long)(r_) * NP), lo)); ST(w + (long)(r_) * NP + 4, ADD(LD(w + (long)(r_) * NP + 4), hi))
         ACC(0, c00, c01); ACC(1, c10, c11); ACC(2, c20, c21); ACC(3, c30, c31);

@@ -17,7 +17,7 @@ import {
   CompiledPerturbation, ScanData, ScanForwardOptions, ScanKernel, ScanParamName, ScanParams, ScanResult, ScanStatic,
   SCAN_PARAM_ORDER, tfjsScanKernel,
 } from './scan';
-import { ACT_ID, FLAG, KIND, Region, scanWasm, ScanWasm, scanWasmError } from './scan-wasm';
+import { ACT_ID, FLAG, KIND, MAX_WORKERS, Region, scanWasm, ScanWasm, scanWasmError } from './scan-wasm';
 
 export interface FusedScanOptions {
   /** Use the fused kernel where it applies (default true; false forces the op-by-op kernel everywhere). */
@@ -144,7 +144,7 @@ interface FusedTape {
   /** Pointers (bytes) into the module memory. */
   ptr: {
     wpf: number; wpb: number; wint: number; vec: number; U: number;
-    R: number; X: number; ZMX: number; CK: number; EPS: number; stage: number;
+    R: number; X: number; ZMX: number; CK: number; EPS: number; stage: number; ACT: number; IDX: number;
     pidx: number; pscale: number; padd: number;
   };
   pert: Int32Array | null;
@@ -273,6 +273,9 @@ export const fusedScanKernel: ScanKernel = {
       ptr.R = alloc(blocks * blk);
       ptr.X = alloc(blocks * blk);
       ptr.ZMX = full && g.alpha ? alloc(T * blk) : 0;
+      // Active-column flags of each R block (bytes) and the threads' scratch lists (scan.c).
+      ptr.ACT = alloc((blocks * NP) / 4);
+      ptr.IDX = alloc((MAX_WORKERS + 1) * NP);
       const nSeg = Math.ceil(T / C);
       ptr.CK = checkpoint ? alloc(2 * nSeg * blk) : 0;
       ptr.EPS = d.noise ? alloc(C * blk) : 0;
@@ -307,7 +310,7 @@ export const fusedScanKernel: ScanKernel = {
           wpf: ptr.wpf, wint: ptr.wint, bvec: vec('bvec'), alpha: vec('alpha'), oma: vec('oma'), gain: vec('gain'),
           shift: vec('shift'), resp: vec('resp'), ns: vec('ns'),
           R, X, ZMX: ptr.ZMX ? ptr.ZMX + t0 * blk * 4 : 0, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS,
-          pidx: ptr.pidx, pscale: ptr.pscale, padd: ptr.padd,
+          pidx: ptr.pidx, pscale: ptr.pscale, padd: ptr.padd, ACT: full ? ptr.ACT + t0 * NP : ptr.ACT, IDX: ptr.IDX,
         });
         getRows(w, rates, t0 * B * N, k * B, N, NP, R + blk * 4, ptr.stage);
         if (states) getRows(w, states, t0 * B * N, k * B, N, NP, X + blk * 4, ptr.stage);
@@ -361,27 +364,27 @@ export const fusedScanKernel: ScanKernel = {
         NP, B, nIn, act: tp.act, flags: tp.flags,
         wpf: ptr.wpf, wpb: ptr.wpb, wint: ptr.wint, bvec: vec(VEC.bvec), alpha: vec(VEC.alpha), oma: vec(VEC.oma),
         gain: vec(VEC.gain), shift: vec(VEC.shift), resp: vec(VEC.resp), ns: vec(VEC.ns),
-        pscale: ptr.pscale, padd: ptr.padd,
+        pscale: ptr.pscale, padd: ptr.padd, IDX: ptr.IDX,
       };
       let carry = 0, cur = 0;
       const nSeg = Math.ceil(T / C);
       for (let seg = nSeg - 1; seg >= 0; seg--) {
         const t0 = seg * C, k = Math.min(C, T - t0);
-        let R: number, X: number, ZMX: number;
+        let R: number, X: number, ZMX: number, ACT: number;
         if (d.noise) putRows(w, d.noise, t0 * B * N, k * B, N, NP, ptr.EPS, ptr.stage);
         if (tp.pert) w.i32().set(tp.pert.subarray(t0, t0 + k), ptr.pidx / 4);
         if (tp.checkpoint) {
-          R = ptr.R; X = ptr.X; ZMX = ZMXseg;
+          R = ptr.R; X = ptr.X; ZMX = ZMXseg; ACT = ptr.ACT;
           const ck = w.f32(ptr.CK + 2 * seg * blk * 4, 2 * blk);
           w.f32(X, blk).set(ck.subarray(0, blk));
           w.f32(R, blk).set(ck.subarray(blk));
-          w.run({ ...common, kind: KIND.forward, K: k, R, X, ZMX, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS, pidx: ptr.pidx });
+          w.run({ ...common, kind: KIND.forward, K: k, R, X, ZMX, ACT, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS, pidx: ptr.pidx });
         } else {
-          R = ptr.R + t0 * blk * 4; X = ptr.X + t0 * blk * 4; ZMX = ptr.ZMX ? ptr.ZMX + t0 * blk * 4 : 0;
+          R = ptr.R + t0 * blk * 4; X = ptr.X + t0 * blk * 4; ZMX = ptr.ZMX ? ptr.ZMX + t0 * blk * 4 : 0; ACT = ptr.ACT + t0 * NP;
         }
         putRows(w, dR, t0 * B * N, k * B, N, NP, DRs, ptr.stage);
         w.run({
-          ...common, kind: KIND.backward, K: k, R, X, ZMX, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS, pidx: ptr.pidx,
+          ...common, kind: KIND.backward, K: k, R, X, ZMX, ACT, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS, pidx: ptr.pidx,
           DR: DRs, DZ: DZ[cur], DZC: carry, DXC,
           dW, dWinT, db: sum(0), dalpha: sum(1), dgain: sum(2), dshift: sum(3), dresp: sum(4), dns: sum(5),
         });

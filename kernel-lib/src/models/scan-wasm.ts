@@ -35,6 +35,7 @@ export const JOB_FIELDS = [
   'DR', 'DZ', 'DZC', 'DXC',
   'dW', 'dWinT', 'db', 'dalpha', 'dgain', 'dshift', 'dresp', 'dns', 'dr0',
   'A', 'C', 'M', 'KK',
+  'ACT', 'IDX',
 ] as const;
 export type JobField = (typeof JOB_FIELDS)[number];
 export type Job = Partial<Record<JobField, number>>;
@@ -48,7 +49,8 @@ export const ACT_ID: Record<string, number> = { relu: 0, tanh: 1, retanh: 2, sig
 /** Control block words (scan.c). */
 const C_JOB_GEN = 0, C_WORKER_SLEEP = 4, C_SHUTDOWN = 32, C_SPIN = 33, C_READY = 48;
 const CTL_WORDS = 64;
-const MAX_WORKERS = CTL_WORDS - C_READY - 1;
+/** Worker threads at most (ready flags in the control block; also the per-thread scratch of a job). */
+export const MAX_WORKERS = CTL_WORDS - C_READY - 1;
 const PAGE = 65536;
 /** Below this the linker put the (unused) C stack; allocations start above it. */
 const HEAP_BASE = 2 * PAGE;

@@ -1,0 +1,210 @@
+/**
+ * Benchmark (issue 6): a CT-RNN training step with the fused WebAssembly scan against PyTorch, interleaved step
+ * by step in one run, plus the op-by-op tfjs scan at the small size, sgemm peaks, and peak memory.
+ *
+ *   npx tsx bench/fused-scan.ts [--quick]        (--quick: skip the N = 1024, T = 2000 memory runs)
+ *
+ * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
+ * 2 outputs, Adam + global-norm clipping; one `train()` step = forward scan, BPTT, readout, loss, Adam.
+ * Sizes: N = 256, B = 32, T = 300 and N = 500, B = 64, T = 2000. The machine is shared with other work, so each
+ * round runs one ratelab step and one PyTorch step back to back (order alternating) and the ratio is the median
+ * of the per-round ratios; absolute times are only indicative. GFLOP/s counts the dense products (6·B·T·N² plus
+ * the input/readout terms), also for steps whose zero rates the kernel skips. Peaks: the best of several n³
+ * products, PyTorch (OpenBLAS, AVX2+FMA, 2 threads) and this kernel's own WebAssembly sgemm (same register tile).
+ * Memory: one step at N = 1024, B = 64, T = 2000 in a fresh process each (peak RSS), with the default 'auto'
+ * checkpointing and with the full tape; PyTorch likewise.
+ */
+import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { init, tf } from '../kernel-lib/src/backend';
+import { autoScanKernel, ctrnn, Ctrnn, fusedScanInfo, fusedScanWaitThreads, setFusedScanOptions, tfjsScanKernel } from '../kernel-lib/src/models';
+import { KIND, scanWasm } from '../kernel-lib/src/models/scan-wasm';
+import { Adam, train } from '../kernel-lib/src/train';
+
+const N_IN = 4, N_OUT = 2;
+const PY = '/usr/bin/python3';
+
+function flopsPerStep(n: number, B: number, T: number): number {
+  return 6 * B * T * (n * n + n * (N_IN + N_OUT));
+}
+
+const median = (v: number[]) => { const s = v.slice().sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** The PyTorch side as a long-lived child: one JSON command per line. */
+class Torch {
+  private proc: ChildProcessWithoutNullStreams;
+  private lines: AsyncIterableIterator<string>;
+  constructor() {
+    this.proc = spawn(PY, [path.join(__dirname, 'fused_scan_torch.py')], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    this.proc.stderr.on('data', (d) => process.stderr.write(d));
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async cmd<R>(c: Record<string, unknown>): Promise<R> {
+    this.proc.stdin.write(JSON.stringify(c) + '\n');
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error('PyTorch reference exited (is python3-torch installed for /usr/bin/python3?)');
+    const r = JSON.parse(value);
+    if (r.error) throw new Error(`PyTorch reference: ${r.error}`);
+    return r as R;
+  }
+  close(): void { this.proc.stdin.end(); }
+}
+
+class RatelabStep {
+  readonly m: Ctrnn;
+  private opt: Adam | undefined;
+  private batch;
+  constructor(n: number, B: number, T: number, kernel = autoScanKernel) {
+    this.m = ctrnn({ n, nIn: N_IN, nOut: N_OUT, tau: 10, dt: 1, activation: 'relu', excitatory: 0.8, init: { seed: 0 } });
+    this.m.kernel = kernel;
+    const inp = new Float32Array(T * B * N_IN).map((_, i) => Math.sin(0.013 * i));
+    const tgt = new Float32Array(T * B * N_OUT).map((_, i) => Math.cos(0.007 * i));
+    this.batch = { inputs: { data: inp, shape: [T, B, N_IN] as [number, number, number] }, targets: { data: tgt, shape: [T, B, N_OUT] as [number, number, number] } };
+  }
+  async step(): Promise<number> {
+    const t0 = performance.now();
+    const r = await train(this.m, { steps: 1, lr: 1e-3, clipNorm: 1, batch: this.batch, progress: false, optimizer: this.opt });
+    this.opt = r.optimizer;
+    return performance.now() - t0;
+  }
+  dispose(): void { this.m.dispose(); this.opt?.dispose(); }
+}
+
+/** Best GFLOP/s of the kernel's own C[M, N] = A[M, K]·B (packed) on `threads` threads. */
+function wasmGemmPeak(n: number, threads: number, reps: number): number {
+  const w = scanWasm()!;
+  const A = w.alloc(n * n * 4), Bp = w.alloc(n * n * 4), C = w.alloc(n * n * 4);
+  w.f32(A.ptr, n * n).forEach((_, i, a) => { a[i] = Math.sin(i); });
+  w.f32(Bp.ptr, n * n).forEach((_, i, a) => { a[i] = Math.cos(i); });
+  const job = { kind: KIND.gemm, NP: n, M: n, KK: n, A: A.ptr, C: C.ptr, wpf: Bp.ptr };
+  w.run(job, threads);
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    w.run(job, threads);
+    best = Math.min(best, performance.now() - t0);
+  }
+  [A, Bp, C].forEach((x) => x.free());
+  return (2 * n ** 3) / (best * 1e6);
+}
+
+interface SizeResult {
+  n: number; B: number; T: number; rounds: number;
+  ratelabMs: number; torchMs: number; opByOpMs?: number;
+  ratio: number; ratioMin: number; ratioMax: number; opByOpRatio?: number;
+  gflops: number; torchGflops: number;
+}
+
+async function compare(torch: Torch, n: number, B: number, T: number, rounds: number, withOpByOp: boolean): Promise<SizeResult> {
+  const fused = new RatelabStep(n, B, T);
+  const opByOp = withOpByOp ? new RatelabStep(n, B, T, tfjsScanKernel) : null;
+  await torch.cmd({ cmd: 'setup', n, B, T });
+  // Warm-up (module tier-up, allocations) of each, untimed.
+  await fused.step(); await torch.cmd({ cmd: 'step' }); if (opByOp) await opByOp.step();
+  const rl: number[] = [], tc: number[] = [], ob: number[] = [], ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let a: number, b: number;
+    if (r % 2 === 0) { a = await fused.step(); b = (await torch.cmd<{ ms: number }>({ cmd: 'step' })).ms; }
+    else { b = (await torch.cmd<{ ms: number }>({ cmd: 'step' })).ms; a = await fused.step(); }
+    rl.push(a); tc.push(b); ratios.push(a / b);
+    if (opByOp) ob.push(await opByOp.step());
+    process.stderr.write(`  N=${n} round ${r + 1}/${rounds}: ratelab ${a.toFixed(0)} ms, PyTorch ${b.toFixed(0)} ms${opByOp ? `, op-by-op ${ob[ob.length - 1].toFixed(0)} ms` : ''}\n`);
+  }
+  fused.dispose(); opByOp?.dispose();
+  const gf = flopsPerStep(n, B, T) / 1e9;
+  const res: SizeResult = {
+    n, B, T, rounds, ratelabMs: median(rl), torchMs: median(tc), ratio: median(ratios),
+    ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios),
+    gflops: gf / (median(rl) / 1e3), torchGflops: gf / (median(tc) / 1e3),
+  };
+  if (opByOp) { res.opByOpMs = median(ob); res.opByOpRatio = median(ob.map((x, i) => x / tc[i])); }
+  return res;
+}
+
+/** One training step in this (fresh) process; prints peak RSS and module memory as JSON. */
+async function memoryChild(n: number, B: number, T: number, checkpoint: string): Promise<void> {
+  await init();
+  setFusedScanOptions({ checkpoint: checkpoint === 'false' ? false : checkpoint === 'auto' ? 'auto' : Number(checkpoint) });
+  fusedScanWaitThreads(5000);
+  const s = new RatelabStep(n, B, T);
+  const ms = await s.step();
+  const info = fusedScanInfo();
+  const tfHeap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? 0;
+  console.log(JSON.stringify({ ms, peakRssMB: process.resourceUsage().maxRSS / 1024, fusedMemMB: info.memoryBytes / 2 ** 20, fusedPeakMB: info.peakBytes / 2 ** 20, tfjsHeapMB: tfHeap / 2 ** 20 }));
+}
+
+function runMemoryChild(n: number, B: number, T: number, checkpoint: string): Record<string, number> {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--memory-child', String(n), String(B), String(T), checkpoint], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { error: 1, message: (r.stderr || '').slice(-300) } as unknown as Record<string, number>;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+async function torchMemory(n: number, B: number, T: number): Promise<{ ms: number; peakMB: number }> {
+  const t = new Torch();
+  try {
+    await t.cmd({ cmd: 'setup', n, B, T });
+    const { ms } = await t.cmd<{ ms: number }>({ cmd: 'step' });
+    const { peakMB } = await t.cmd<{ peakMB: number }>({ cmd: 'peak' });
+    return { ms, peakMB };
+  } finally {
+    t.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--memory-child') {
+    const [n, B, T] = process.argv.slice(3, 6).map(Number);
+    await memoryChild(n, B, T, process.argv[6]);
+    return;
+  }
+  const quick = process.argv.includes('--quick');
+  const info = await init();
+  const threads = fusedScanWaitThreads(5000);
+  const fi = fusedScanInfo();
+  console.log(String(info));
+  console.log(`fused scan: ${fi.available ? `WebAssembly SIMD128, ${threads} thread${threads === 1 ? '' : 's'}` : `unavailable (${fi.reason})`}; ` +
+    `date ${new Date().toISOString().slice(0, 10)}; shared machine: ratios from interleaved steps, absolute times indicative`);
+  const torch = new Torch();
+  try {
+    const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
+    const wPeak = wasmGemmPeak(1024, threads, 5);
+    const wPeak1 = wasmGemmPeak(1024, 1, 3);
+    console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048, 2 threads ${tPeak.toFixed(1)} GFLOP/s; ` +
+      `ratelab WebAssembly n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
+    const sizes: SizeResult[] = [];
+    sizes.push(await compare(torch, 256, 32, 300, 8, true));
+    sizes.push(await compare(torch, 500, 64, 2000, 3, false));
+    console.log('\n| N | B | T | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of sizes) {
+      console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
+        `${s.gflops.toFixed(1)} | ${((100 * s.gflops) / tPeak).toFixed(0)} % | ${((100 * s.gflops) / wPeak).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
+        `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);
+    }
+    const out: Record<string, unknown> = { date: new Date().toISOString(), backend: String(info), threads, sgemm: { torch: tPeak, wasm: wPeak, wasm1: wPeak1 }, sizes };
+    if (!quick) {
+      const [n, B, T] = [1024, 64, 2000];
+      console.log(`\nPeak memory, one training step at N=${n}, B=${B}, T=${T} (fresh process each):`);
+      const mem: Record<string, unknown> = {};
+      for (const ck of ['auto', 'false']) {
+        const r = runMemoryChild(n, B, T, ck);
+        mem[`ratelab-${ck}`] = r;
+        console.log(`  ratelab, checkpoint ${ck === 'auto' ? "'auto'" : 'off (full tape)'}: ` + (r.error ? `failed: ${r.message}` :
+          `peak RSS ${r.peakRssMB.toFixed(0)} MB (fused-scan memory ${r.fusedMemMB.toFixed(0)} MB, of which at most ${r.fusedPeakMB.toFixed(0)} MB in use; tfjs heap ${r.tfjsHeapMB.toFixed(0)} MB); step ${(r.ms / 1e3).toFixed(1)} s`));
+      }
+      const tm = await torchMemory(n, B, T);
+      mem.torch = tm;
+      console.log(`  PyTorch: peak RSS ${tm.peakMB.toFixed(0)} MB; step ${(tm.ms / 1e3).toFixed(1)} s`);
+      out.memory = mem;
+    }
+    const dir = path.join(__dirname, 'out');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'fused-scan.json'), JSON.stringify(out, null, 1));
+  } finally {
+    torch.close();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
