@@ -84,7 +84,8 @@ describe('rhythmic timing: the network and its training', function () {
     assert.ok(moved > 0.9 * mask.reduce((s, v) => s + v, 0), 'kept entries train');
     fresh.dispose();
 
-    const file = path.join(dir, 'rhythm.h5');
+    // The checkpoint's folder is created when missing.
+    const file = path.join(dir, 'sub', 'rhythm.h5');
     const first = await trainRhythmNetwork({ ...opts, steps: 2, checkpoint: file });
     assert.ok(fs.existsSync(file));
     first.model.dispose();

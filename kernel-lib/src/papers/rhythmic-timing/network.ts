@@ -20,6 +20,7 @@
  *   `inputNoiseSigma`), not in the model.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { tf } from '../../backend';
 import { CtrnnConfig } from '../../models/config';
 import { Ctrnn, ctrnn } from '../../models/ctrnn';
@@ -221,6 +222,7 @@ export async function trainRhythmNetwork(options: Partial<RhythmTrainOptions> = 
   const resumedAt = history.length;
   const remaining = Math.max(0, o.steps - resumedAt);
   const done = history.length > 0 && history[history.length - 1] <= o.threshold;
+  if (o.checkpoint) fs.mkdirSync(path.dirname(path.resolve(o.checkpoint)), { recursive: true });
   const save = o.checkpoint
     ? async (s: { model: Ctrnn; optimizer: Adam; losses: number[] }) =>
         saveCheckpoint(o.checkpoint!, { model: s.model, optimizer: s.optimizer, losses: s.losses })
