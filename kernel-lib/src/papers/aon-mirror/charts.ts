@@ -46,8 +46,10 @@ export function areaRateTraces(d: AonRates, masks: AonMasks, opts: { title: stri
 export function weightBlockChart(blocks: WeightBlocks, title: string): Chart {
   const names = blocks.meanE.map((_, a) => AREA_NAMES[a] ?? `area ${a}`);
   const rows: object[] = [];
-  for (const [pre, m] of [['from E units', blocks.meanE], ['from I units', blocks.meanI]] as const) {
-    m.forEach((row, to) => row.forEach((v, from) => rows.push({ pre, to: names[to], from: names[from], w: r4(v) })));
+  // A symmetric colour domain, so that 0 is white and a small negative mean is not drawn as the darkest blue.
+  const m = Math.max(1e-9, ...[...blocks.meanE, ...blocks.meanI].flat().map(Math.abs));
+  for (const [pre, mat] of [['from E units', blocks.meanE], ['from I units', blocks.meanI]] as const) {
+    mat.forEach((row, to) => row.forEach((v, from) => rows.push({ pre, to: names[to], from: names[from], w: r4(v) })));
   }
   return new Chart({
     title,
@@ -61,7 +63,7 @@ export function weightBlockChart(blocks: WeightBlocks, title: string): Chart {
           encoding: {
             x: { field: 'from', type: 'nominal', sort: names, title: 'presynaptic area' },
             y: { field: 'to', type: 'nominal', sort: names, title: 'postsynaptic area' },
-            color: { field: 'w', type: 'quantitative', title: 'mean W_eff', scale: { scheme: 'redblue', domainMid: 0, reverse: true } },
+            color: { field: 'w', type: 'quantitative', title: 'mean W_eff', scale: { scheme: 'redblue', domain: [-m, m], reverse: true } },
           },
         },
         {
