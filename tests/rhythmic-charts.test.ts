@@ -24,9 +24,10 @@ describe('rhythmic timing: charts', function () {
     const y = Float32Array.from({ length: 3000 }, (_, t) => 0.5 + 0.5 * Math.cos((2 * Math.PI * t) / 250));
     const taps = Int32Array.from([250, 500, 750, 2750]);
     const tc = tapTracesChart({ outputs: [y, y], taps: [taps, null], labels: ['a', 'b'], window: [0, 2000] });
-    const tapLayer = (tc.spec.spec as { layer: Layer[] }).layer[1];
-    assert.equal(tapLayer.data!.values.length, 3, 'the tap at 2.75 s is outside the window');
-    await renders(tc, ['Network output and taps', 'time (s)']);
+    const rows = (tc.spec.data as { values: Record<string, unknown>[] }).values.filter((v) => v.kind === 'tap');
+    assert.equal(rows.length, 3, 'the tap at 2.75 s is outside the window, row b has none');
+    assert.ok(rows.every((v) => v.row === 'a'));
+    await renders(tc, ['Network output and taps (dashed)', 'time (s)']);
 
     const ic = itiVsCueChart({ cues: [0.2, 0.4, 0.5, -0.2], itiMs: [500, 251, NaN, NaN], trained: [true, false, false, false] });
     assert.equal(ic.meta.points, 2);

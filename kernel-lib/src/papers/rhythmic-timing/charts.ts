@@ -32,7 +32,7 @@ export interface TapTracesOptions {
   title?: string;
 }
 
-/** Output traces, one panel per row, with the detected taps marked. */
+/** Output traces, one panel per row, with the detected taps as dashed vertical lines. */
 export function tapTracesChart(o: TapTracesOptions): Chart {
   const dt = o.dt ?? 0.001;
   const values: object[] = [];
@@ -44,16 +44,18 @@ export function tapTracesChart(o: TapTracesOptions): Chart {
       const z = o.targets?.[c];
       if (z) values.push({ row: o.labels[c], t: r4(i * dt), y: r4(z[i]), kind: 'target' });
     }
-    for (const k of Array.from(o.taps[c] ?? [])) if (k >= a && k < b) taps.push({ row: o.labels[c], t: r4(k * dt), y: r4(y[k]) });
+    for (const k of Array.from(o.taps[c] ?? [])) if (k >= a && k < b) taps.push({ row: o.labels[c], t: r4(k * dt), y: r4(y[k]), kind: 'tap' });
   });
   return new Chart({
-    title: o.title ?? 'Network output and taps',
-    data: { values },
+    title: o.title ?? 'Network output and taps (dashed)',
+    // Taps share the traces' data (a layer with data of its own would not be split by the facet).
+    data: { values: [...values, ...taps] },
     facet: { row: { field: 'row', type: 'nominal', sort: o.labels, title: null } },
     spec: {
       width: 520, height: 90,
       layer: [
         {
+          transform: [{ filter: "datum.kind !== 'tap'" }],
           mark: { type: 'line', strokeWidth: 1.2 },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'time (s)' },
@@ -63,9 +65,10 @@ export function tapTracesChart(o: TapTracesOptions): Chart {
           },
         },
         {
-          data: { values: taps },
-          mark: { type: 'point', shape: 'triangle-down', filled: true, color: 'black', size: 40 },
-          encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+          transform: [{ filter: "datum.kind === 'tap'" }],
+          // Rules, not points at the output's height: a panel without taps then has no empty y extent.
+          mark: { type: 'rule', color: 'black', strokeWidth: 1, strokeDash: [3, 2], opacity: 0.7 },
+          encoding: { x: { field: 't', type: 'quantitative' } },
         },
       ],
     },
