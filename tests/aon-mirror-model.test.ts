@@ -8,8 +8,8 @@ import { strict as assert } from 'assert';
 import { init, tf } from '../kernel-lib/src/backend';
 import { ctrnn, Sequence } from '../kernel-lib/src/models';
 import {
-  AonMasks, aonModel, AonRates, buildStimulus, evaluateAonLoss, fitQuality, linearisedJacobian, makeSurrogate,
-  simulateTasks, taskBatch, trainAon, warmStartExtBias, weightBlocks,
+  AonMasks, aonModel, AonRates, buildStimulus, claimChecks, evaluateAonLoss, fitQuality, linearisedJacobian, makeSurrogate,
+  perturbationStudy, PerturbationStudy, silencingSets, simulateTasks, stabilityAt, taskBatch, trainAon, warmStartExtBias, weightBlocks,
 } from '../kernel-lib/src/papers/aon-mirror';
 import { rng } from '../kernel-lib/src/random';
 import { maxAbsDiff, py } from './helpers/python';
@@ -203,7 +203,45 @@ print(json.dumps(P.ravel().tolist()))`, { n, w: Array.from(w), inh: Array.from(m
     model.dispose();
   });
 
-  it('a short training run lowers the loss; the surrogate fit reaches R² ≥ 0.6 (18 units, compressed timeline)', async () => {
+  it('perturbation study: silenced units have zero rates, controls match in size, abscissa from the silenced Jacobian; claim checks', () => {
+    const masks = smallMasks(), n = masks.n;
+    const stim = shortStim(2);
+    const model = aonModel(masks, { seed: 8, gain: 0.5 });
+    const batch = taskBatch(stim, undefined, n);
+    const sets = silencingSets(masks, ['F5'], ['I', 'mirror']);
+    assert.deepEqual(sets.map((s) => s.units), [[7, 9], [5, 6, 9]]);
+    const sim = simulateTasks(model, batch, { warmup: 10, bins: 10, silence: sets[0].units, statesAt: [48] });
+    for (let k = 0; k < sim.rates.rates.length; k++) if (sets[0].units.includes(k % n)) assert.equal(sim.rates.rates[k], 0);
+    const study = perturbationStudy(model, batch, masks, sets, { warmup: 10, controls: 2, decoding: { fromBin: 0, folds: 2, noise: 0.05 }, stabilityControls: true });
+    assert.equal(study.effects.length, 6);
+    const ctl = study.effects.filter((e) => e.control);
+    assert.deepEqual(ctl.map((e) => e.units), [2, 2, 3, 3]);
+    assert.ok(study.effects.every((e) => Number.isFinite(e.abscissaExecution) && e.rateChangeExecution > 0));
+    // The abscissa of the first set equals the one computed directly from the execution tasks' mean state.
+    const x = new Float64Array(n);
+    const st = sim.states.get(48)!;
+    for (let k = 0; k < 6; k++) for (let i = 0; i < n; i++) x[i] += st[k * n + i] / 6;
+    assert.ok(Math.abs(stabilityAt(model, x, sets[0].units) - study.effects[0].abscissaExecution) < 1e-9);
+    // Claim checks on a hand-made study: the verdicts follow the stated comparisons.
+    const e = (label: string, v: Partial<Record<string, number | boolean>>) => ({
+      label, area: '', group: '', control: false, units: 4, rateChangeExecution: 0, rateChangeObservation: 0,
+      conditionExecution: 0.9, conditionObservation: 0.9, agent: 0.9, abscissaExecution: -0.01, abscissaObservation: -0.01, ...v,
+    });
+    const fake: PerturbationStudy = {
+      intact: e('intact', {}), rows: [],
+      effects: [
+        e('all I', { agent: 0.6 }), e('all I (random 74)', { control: true, agent: 0.85 }),
+        e('F5 non-mirror E', { conditionExecution: 0.7 }), e('F6 non-mirror E', { conditionExecution: 0.8, conditionObservation: 0.85 }),
+        e('AIP mirror', { conditionExecution: 0.85, conditionObservation: 0.88 }),
+        e('F5 I', { abscissaExecution: -0.02, abscissaObservation: -0.02 }), e('F5 I (random 4)', { control: true, abscissaExecution: -0.012, abscissaObservation: -0.012 }),
+      ] as PerturbationStudy['effects'],
+    };
+    const c = claimChecks(fake);
+    assert.deepEqual(c.map((x) => x.shown), [true, true, true, false]);
+    model.dispose();
+  });
+
+  it('a short training run lowers the loss; the surrogate fit reaches R² ≥ 0.9 (18 units, compressed timeline; 0.966 measured)', async () => {
     const masks = smallMasks();
     const stim = shortStim(3);
     const sur = makeSurrogate(masks, stim, { seed: 2 });
@@ -218,7 +256,7 @@ print(json.dumps(P.ravel().tolist()))`, { n, w: Array.from(w), inh: Array.from(m
     warmStartExtBias(fit, sur.data);
     await trainAon(fit, batch, { steps: 150, lr: 0.02, schedule: { kind: 'cosine', total: 150, floor: 0.002 }, warmup: 10, threshold: 0, progress: false });
     const q = fitQuality(simulateTasks(fit, batch, { warmup: 10 }).rates, sur.data, masks);
-    assert.ok(q.overall >= 0.6, `R² ${q.overall}`);
+    assert.ok(q.overall >= 0.9, `R² ${q.overall}`);
     [model, fit, sur.teacher].forEach((m) => m.dispose());
   });
 });

@@ -9,7 +9,7 @@ import { spectralAbscissa } from '../../analysis/linalg';
 import { Ctrnn, Perturbation } from '../../models/ctrnn';
 import { Batch } from '../../train/trainer';
 import { JUPYTER_DISPLAY } from '../../notebook/display';
-import { AonMasks, AonRates, AREA_NAMES, N_BINS, UNIT_GROUPS } from './data';
+import { AonMasks, AonRates, AREA_NAMES, UNIT_GROUPS } from './data';
 import { binRates } from './train';
 
 export interface SimulateOptions {
@@ -18,7 +18,7 @@ export interface SimulateOptions {
   /** Warm-up steps and bin width (defaults 100, 4). */
   warmup?: number;
   window?: number;
-  /** Number of bins (default: the batch targets', else 175). */
+  /** Number of bins (default: the batch targets', else all whole bins after the warm-up). */
   bins?: number;
   /** Model steps at which to return the states x ([task, unit] each). */
   statesAt?: number[];
@@ -35,8 +35,9 @@ export interface Simulation {
 export function simulateTasks(model: Ctrnn, batch: Batch, opts: SimulateOptions = {}): Simulation {
   const warmup = opts.warmup ?? 100, window = opts.window ?? 4;
   const tShape = batch.targets instanceof tf.Tensor ? batch.targets.shape : batch.targets.shape;
-  const bins = opts.bins ?? (tShape[0] > 0 ? tShape[0] : N_BINS);
   const T = (batch.inputs instanceof tf.Tensor ? batch.inputs.shape : batch.inputs.shape)[0];
+  // The original's recorded window r[warmup:] has T + 1 − warmup steps (the model runs T = T_total − 1 steps).
+  const bins = opts.bins ?? (tShape[0] > 0 ? tShape[0] : Math.floor((T + 1 - warmup) / window));
   const perturbations: Perturbation[] = opts.silence && opts.silence.length
     ? [{ from: 0, to: T, units: opts.silence, mode: 'silence' }] : [];
   const wantStates = (opts.statesAt ?? []).length > 0;
