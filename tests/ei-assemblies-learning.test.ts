@@ -170,6 +170,12 @@ print(json.dumps({'sim': sim.flatten().tolist(), 'corr': corr.flatten().tolist()
         assert.equal(d.data.length, d.shape.reduce((a, b) => a * b, 1), `${g}/${name}`);
       }
     }
+    // float32 (the simulator's dtype) converts the float datasets only, with float32 rounding.
+    const t32 = eiAssembliesResults(net, training, analyseEINetwork(net, resp), undefined, { float32: true });
+    const wee32 = (t32.sim_state as EIResultTree).wee as NdArray;
+    assert.ok(wee32.data instanceof Float32Array);
+    assert.ok(((t32.raw_data as EIResultTree).steps_to_converge as NdArray).data instanceof Int32Array);
+    assert.ok(maxAbsDiff(wee32.data, net.wEE) < 1e-7);
   });
 
   it('the results tree written with writeH5 reads back in h5py with the simulator group and dataset names', async () => {

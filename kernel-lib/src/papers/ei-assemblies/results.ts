@@ -27,7 +27,7 @@ export interface EIResultTree {
   [name: string]: EIResultTree | NdArray;
 }
 
-const nd = (data: NdArray['data'], shape: number[]): NdArray => {
+const ndArray = (data: NdArray['data'], shape: number[]): NdArray => {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== data.length) throw new Error(`eiAssembliesResults: dataset of length ${data.length} does not fit shape [${shape}]`);
   return { data, shape };
@@ -85,14 +85,19 @@ export function analyseEINetwork(net: EINetwork, responses?: EIResponses): EIAna
  * The results tree of one run (`training` may be null for an untrained network). With `perturbation` (Fig 4),
  * `/computed` also holds perturbed_units and the binned influence (influence_bin_edges, influence_mean,
  * influence_sem, influence_counts); these names are ours (the simulator's perturbation script is not public).
+ * `opts.float32` stores the float datasets as float32, as the simulator does (half the file size).
  */
 export function eiAssembliesResults(
   net: EINetwork,
   training: EITrainingRecord | null,
   analysis: EIAnalysis,
   perturbation?: PerturbationResult,
+  opts: { float32?: boolean } = {},
 ): EIResultTree {
   const { nE, nI, nStim } = net;
+  // The simulator stores float32 (its SimParams.float_type); `float32: true` does the same for the float datasets.
+  const nd = (data: NdArray['data'], shape: number[]): NdArray =>
+    ndArray(opts.float32 && data instanceof Float64Array ? Float32Array.from(data) : data, shape);
   const p = net.params;
   const grid = new Array<number>(p.nDims).fill(p.nStimuli);
   const r = analysis.responses;
@@ -146,12 +151,12 @@ export function eiAssembliesResults(
 }
 
 /**
- * Presets. FULL is the paper (512 E, 64 I, 1728 stimuli, 500 trials; measured ≈ 170 CPU-s per trial here, so
- * ≈ 1 day: see the module README in index.ts). QUICK keeps the qualitative results in minutes: 4 preferred
- * values per axis (64 E, 8 I; the simulator's own small variant), 8 stimulus values per axis (512 stimuli),
- * learning rates 3e-5 and 40 trials. Measured (seed 1): BOTH gives r(weight, similarity) −0.32 → 0.52 (I→E)
- * and 0.30 → 0.64 (E→I); EXC leaves them unstructured (−0.34, 0.21). At 1e-4 the EXC condition stops converging
- * (the simulator's authors note the same for E→I rates above 1e-5 with E→E connections present).
+ * Presets. FULL is the paper (512 E, 64 I, 1728 stimuli, 500 trials; ≈ 6–8 CPU-hours per condition here, see
+ * index.ts). QUICK keeps the qualitative results in minutes: 4 preferred values per axis (64 E, 8 I; the
+ * simulator's own small variant), 8 stimulus values per axis (512 stimuli), learning rates 3e-5 and 40 trials.
+ * Measured (seed 1): BOTH gives r(weight, similarity) −0.32 → 0.52 (I→E) and 0.30 → 0.64 (E→I); EXC leaves them
+ * unstructured (−0.34, 0.21). At 1e-4 the EXC condition stops converging (the simulator's authors note the same
+ * for E→I rates above 1e-5 with E→E connections present).
  */
 export function eiAssembliesPreset(name: 'QUICK' | 'FULL'): { params: Partial<EIAssembliesParams>; train: Partial<EITrainOptions> } {
   if (name === 'FULL') return { params: {}, train: { trials: 500, angleEvery: 1728 } };
