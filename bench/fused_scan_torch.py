@@ -4,7 +4,8 @@ step in one run (the machine is shared: only ratios measured side by side mean a
 One JSON command per input line, one JSON answer per output line:
   {"cmd": "setup", "n": 256, "B": 32, "T": 300}   build the model (same as bench/ctrnn_train_torch.py: Dale
                                                   CT-RNN, ReLU, α = 0.1, 4 inputs, 2 outputs, Adam, clipping)
-  {"cmd": "step"}                                  one training step -> {"ms": ...}
+  {"cmd": "step"}                                  one training step -> {"ms": wall, "cpuMs": process CPU time}
+  {"cmd": "threads", "n": 1}                       torch.set_num_threads
   {"cmd": "sgemm", "n": 2048, "reps": 5}           best GFLOP/s of an n×n·n×n product
   {"cmd": "peak"}                                  peak RSS of this process so far, MB
 Run with Debian's Python: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/fused_scan_torch.py (2 torch threads).
@@ -43,7 +44,6 @@ class Model:
         self.z = torch.cos(0.007 * torch.arange(T * B * N_OUT, dtype=torch.float32)).reshape(T, B, N_OUT)
 
     def step(self):
-        t0 = time.perf_counter()
         alpha = 0.1
         self.opt.zero_grad()
         w_eff = self.w.abs() * self.sign[None, :]
@@ -59,7 +59,6 @@ class Model:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
         self.opt.step()
-        return (time.perf_counter() - t0) * 1e3
 
 
 def sgemm(n, reps):
@@ -82,7 +81,12 @@ def main():
             model = Model(cmd["n"], cmd["B"], cmd["T"])
             res = {"ok": True, "threads": torch.get_num_threads(), "torch": torch.__version__}
         elif c == "step":
-            res = {"ms": model.step()}
+            t0, c0 = time.perf_counter(), time.process_time()
+            model.step()
+            res = {"ms": (time.perf_counter() - t0) * 1e3, "cpuMs": (time.process_time() - c0) * 1e3}
+        elif c == "threads":
+            torch.set_num_threads(cmd["n"])
+            res = {"threads": torch.get_num_threads()}
         elif c == "sgemm":
             res = {"gflops": sgemm(cmd["n"], cmd["reps"])}
         elif c == "peak":

@@ -53,11 +53,13 @@ typedef struct {
    * per-thread scratch for the list of active columns (NP ints per thread). */
   uint8_t *ACT;
   int32_t *IDX;
+  /* Per-thread packing space for dW (2·GROUP·B·NP floats per thread). */
+  f32 *PK;
 } Job;
 
-_Static_assert(sizeof(Job) == 45 * 4, "Job layout must match JOB_FIELDS in fused-scan.ts");
+_Static_assert(sizeof(Job) == 46 * 4, "Job layout must match JOB_FIELDS in fused-scan.ts");
 
-/* Steps per partial sum of dW (chunk lengths are multiples of it: see run_backward). */
+/* Steps per partial sum of dW (chunk lengths are multiples of it: see dw_chunk); at most 32 (a bit mask). */
 #define GROUP 8
 
 enum { KIND_FORWARD = 1, KIND_BACKWARD = 2, KIND_FINAL = 3, KIND_GEMM = 4 };
@@ -266,6 +268,32 @@ static void barrier(int32_t *ctl, int nt) {
     if ((m) + 3 < (rows)) { EPI((m) + 3, (c0), c30); EPI((m) + 3, (c0) + 4, c31); } \
   } while (0)
 
+/* The products live in small functions of their own and hand the tile over through 32 floats of per-thread
+ * scratch: inlined into the big fused loops, V8's register allocator spilled the accumulators in the inner
+ * loop (measured 2–3× slower than the same loop alone). */
+#define STORE_TILE(o)                                                                   \
+  do {                                                                                  \
+    ST((o), c00); ST((o) + 4, c01); ST((o) + 8, c10); ST((o) + 12, c11);                \
+    ST((o) + 16, c20); ST((o) + 20, c21); ST((o) + 24, c30); ST((o) + 28, c31);         \
+  } while (0)
+#define LOAD_TILE(o)                                                                    \
+  vf c00 = LD(o), c01 = LD((o) + 4), c10 = LD((o) + 8), c11 = LD((o) + 12),            \
+     c20 = LD((o) + 16), c21 = LD((o) + 20), c30 = LD((o) + 24), c31 = LD((o) + 28)
+
+__attribute__((noinline)) static void tile_dense(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
+  TILE_4x8(A, lda, rows, m, bp, K);
+  STORE_TILE(out);
+}
+
+__attribute__((noinline)) static void tile_list(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
+  TILE_4x8_LIST(A, lda, rows, m, bp, idx, cnt);
+  STORE_TILE(out);
+}
+
+/* Per-thread scratch: 32 floats for a tile, then NP ints for the active-column list. */
+#define SCRATCH(J, tid) ((f32 *)((J)->IDX + (long)(tid) * ((J)->NP + 64)))
+#define IDXLIST(J, tid) ((J)->IDX + (long)(tid) * ((J)->NP + 64) + 64)
+
 INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
   int P = NP / 8;
   *p0 = (int)((long)P * tid / nt);
@@ -333,7 +361,8 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
   const long blk = (long)B * NP;
   int p0, p1;
   panel_range(NP, nt, tid, &p0, &p1);
-  int32_t *idx = J->IDX + (long)tid * NP;
+  int32_t *idx = IDXLIST(J, tid);
+  f32 *scr = SCRATCH(J, tid);
   /* Flags of the state entering the chunk (the later ones come out of each step's epilogue). */
   block_flags(J, 0, p0, p1);
   barrier(ctl, nt);
@@ -348,13 +377,10 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
 #define EPI_F(b, col, acc) do { vf r_ = fwd_elem(J, k, b, col, acc); vf m_ = wasm_f32x4_ne(r_, SPLAT(0.0f)); \
     if ((col) & 4) nz1 = wasm_v128_or(nz1, m_); else nz0 = wasm_v128_or(nz0, m_); } while (0)
       for (int m = 0; m < B; m += 4) {
-        if (sparse) {
-          TILE_4x8_LIST(A, NP, B, m, bp, idx, cnt);
-          TILE_EPILOGUE(EPI_F, m, B, p * 8);
-        } else {
-          TILE_4x8(A, NP, B, m, bp, NP);
-          TILE_EPILOGUE(EPI_F, m, B, p * 8);
-        }
+        if (sparse) tile_list(A, NP, B, m, bp, idx, cnt, scr);
+        else tile_dense(A, NP, B, m, bp, NP, scr);
+        LOAD_TILE(scr);
+        TILE_EPILOGUE(EPI_F, m, B, p * 8);
       }
 #undef EPI_F
       store_flags(J->ACT + (long)(k + 1) * NP + p * 8, nz0, nz1);
@@ -417,11 +443,69 @@ static void zero_sums(Sums *s) {
   s->alpha = s->gain = s->shift = s->resp = s->ns = s->b = z;
 }
 
+/* C[4, 8] = Σ over `rows` rows of ap[row][0..3] ⊗ bp[row][0..7], from packed copies (contiguous: walking the
+ * rows of DZ and R in place was 2–5× slower, from cache and TLB misses), into 32 floats at `out`. */
+__attribute__((noinline)) static void dw_tile(const f32 *ap, const f32 *bp, int rows, f32 *out) {
+  vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  _Pragma("clang loop unroll(disable)")
+  for (int k = 0; k < rows; k++, ap += 4, bp += 8) {
+    vf b0 = LD(bp), b1 = LD(bp + 4), x;
+    x = wasm_v128_load32_splat(ap); c00 = ADD(c00, MUL(x, b0)); c01 = ADD(c01, MUL(x, b1));
+    x = wasm_v128_load32_splat(ap + 1); c10 = ADD(c10, MUL(x, b0)); c11 = ADD(c11, MUL(x, b1));
+    x = wasm_v128_load32_splat(ap + 2); c20 = ADD(c20, MUL(x, b0)); c21 = ADD(c21, MUL(x, b1));
+    x = wasm_v128_load32_splat(ap + 3); c30 = ADD(c30, MUL(x, b0)); c31 = ADD(c31, MUL(x, b1));
+  }
+  STORE_TILE(out);
+}
+
+/* dW[i, j] += Σ_{k,b} dz[k,b,i] · r[k−1,b,j] for the owned rows i (panels p0..p1) over a chunk of K steps.
+ * The sum runs over groups of GROUP steps, latest group first, each group's partial sum added to dW: chunks
+ * are whole groups (fused-scan.ts), so the rounding does not depend on the chunk or checkpoint length. Only
+ * the columns j where r_{t−1} is nonzero somewhere in the group are computed (ReLU units that are silent
+ * throughout a group contribute nothing): they are packed side by side, 8 to a panel, and scattered back. */
+static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int32_t *cols, f32 *scr) {
+  const int NP = J->NP, B = J->B, ni = (p1 - p0) * 8;
+  for (int g = (K - 1) / GROUP; g >= 0; g--) {
+    const int k0 = g * GROUP, k1 = (g + 1) * GROUP < K ? (g + 1) * GROUP : K, rows = (k1 - k0) * B;
+    int nc = 0;
+    for (int j = 0; j < NP; j++) {
+      int any = 0;
+      for (int k = k0; k < k1; k++) any |= J->ACT[(long)k * NP + j];
+      if (any) cols[nc++] = j;
+    }
+    if (!nc) continue;
+    const int nq = (nc + 7) / 8;
+    const f32 *dz = J->DZ + (long)k0 * B * NP + p0 * 8, *r = J->R + (long)k0 * B * NP;
+    for (int row = 0; row < rows; row++) {
+      for (int i4 = 0; i4 < ni / 4; i4++) ST(ap + ((long)i4 * rows + row) * 4, LD(dz + (long)row * NP + i4 * 4));
+      const f32 *rr = r + (long)row * NP;
+      if (nc == NP) {
+        for (int q = 0; q < nq; q++) {
+          ST(bp + ((long)q * rows + row) * 8, LD(rr + q * 8));
+          ST(bp + ((long)q * rows + row) * 8 + 4, LD(rr + q * 8 + 4));
+        }
+      } else {
+        for (int c = 0; c < nq * 8; c++) bp[((long)(c >> 3) * rows + row) * 8 + (c & 7)] = c < nc ? rr[cols[c]] : 0.0f;
+      }
+    }
+    for (int q = 0; q < nq; q++) {
+      const int w8 = nc - q * 8 < 8 ? nc - q * 8 : 8;
+      for (int i4 = 0; i4 < ni / 4; i4++) {
+        dw_tile(ap + (long)i4 * rows * 4, bp + (long)q * rows * 8, rows, scr);
+        f32 *w = J->dW + (long)(p0 * 8 + i4 * 4) * NP;
+        for (int rr4 = 0; rr4 < 4; rr4++)
+          for (int c = 0; c < w8; c++) w[(long)rr4 * NP + cols[q * 8 + c]] += scr[rr4 * 8 + c];
+      }
+    }
+  }
+}
+
 __attribute__((noinline)) static void run_backward(const Job *J, int32_t *ctl, int tid) {
   const int NP = J->NP, B = J->B, nt = J->nt, K = J->K;
   const long blk = (long)B * NP;
   int p0, p1;
   panel_range(NP, nt, tid, &p0, &p1);
+  f32 *scr = SCRATCH(J, tid);
   for (int k = K - 1; k >= 0; k--) {
     const f32 *A = k == K - 1 ? J->DZC : J->DZ + (k + 1) * blk;
     for (int p = p0; p < p1; p++) {
@@ -429,51 +513,20 @@ __attribute__((noinline)) static void run_backward(const Job *J, int32_t *ctl, i
       zero_sums(&s0);
       zero_sums(&s1);
       for (int m = 0; m < B; m += 4) {
-        if (A) {
-          TILE_4x8(A, NP, B, m, J->wpb + (long)p * NP * 8, NP);
+        if (A) tile_dense(A, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
+        else for (int q = 0; q < 32; q += 4) ST(scr + q, wasm_f32x4_const_splat(0.0f));
+        LOAD_TILE(scr);
 #define EPI_B(b, col, acc) bwd_elem(J, k, b, col, acc, (col) & 4 ? &s1 : &s0)
-          TILE_EPILOGUE(EPI_B, m, B, p * 8);
+        TILE_EPILOGUE(EPI_B, m, B, p * 8);
 #undef EPI_B
-        } else {
-          vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-#define EPI_B(b, col, acc) bwd_elem(J, k, b, col, acc, (col) & 4 ? &s1 : &s0)
-          TILE_EPILOGUE(EPI_B, m, B, p * 8);
-#undef EPI_B
-        }
       }
       flush_sums(J, p * 8, &s0);
       flush_sums(J, p * 8 + 4, &s1);
     }
     if (k > 0) barrier(ctl, nt);
   }
-  /* dW[i, j] += Σ_{k,b} dz[k,b,i] · r[k−1,b,j] for the owned rows i: tiles of 4 rows × 8 columns. The sum runs
-   * over groups of GROUP steps, latest group first, each group's partial sum added to dW: chunks are whole
-   * groups (fused-scan.ts), so the rounding does not depend on the chunk or checkpoint length. */
-  for (int q = 0; q < NP / 8; q++) {
-    for (int i = p0 * 8; i < p1 * 8; i += 4) {
-      f32 *w = J->dW + (long)i * NP + q * 8;
-      for (int g = (K - 1) / GROUP; g >= 0; g--) {
-        const int k0 = g * GROUP, k1 = (g + 1) * GROUP < K ? (g + 1) * GROUP : K;
-        vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int k = k0; k < k1; k++) {
-          /* r_{t−1} all zero in these 8 columns at this step: nothing to add. */
-          if (!*(const uint64_t *)(J->ACT + (long)k * NP + q * 8)) continue;
-          const f32 *a = J->DZ + (long)k * B * NP + i, *r = J->R + (long)k * B * NP + q * 8;
-          _Pragma("clang loop unroll(disable)")
-          for (int b = 0; b < B; b++, a += NP, r += NP) {
-            vf b0 = LD(r), b1 = LD(r + 4), x;
-            x = wasm_v128_load32_splat(a); c00 = ADD(c00, MUL(x, b0)); c01 = ADD(c01, MUL(x, b1));
-            x = wasm_v128_load32_splat(a + 1); c10 = ADD(c10, MUL(x, b0)); c11 = ADD(c11, MUL(x, b1));
-            x = wasm_v128_load32_splat(a + 2); c20 = ADD(c20, MUL(x, b0)); c21 = ADD(c21, MUL(x, b1));
-            x = wasm_v128_load32_splat(a + 3); c30 = ADD(c30, MUL(x, b0)); c31 = ADD(c31, MUL(x, b1));
-          }
-        }
-#define ACC(r_, lo, hi) ST(w + (long)(r_) * NP, ADD(LD(w + (long)(r_) * NP), lo)); ST(w + (long)(r_) * NP + 4, ADD(LD(w + (long)(r_) * NP + 4), hi))
-        ACC(0, c00, c01); ACC(1, c10, c11); ACC(2, c20, c21); ACC(3, c30, c31);
-#undef ACC
-      }
-    }
-  }
+  f32 *pk = J->PK + (long)tid * 2 * GROUP * B * NP;
+  dw_chunk(J, K, p0, p1, pk, pk + (long)GROUP * B * NP, IDXLIST(J, tid), scr);
 }
 
 /* dr_{−1} = dz_0 W (the gradient of the initial rate), owned columns. */
@@ -481,9 +534,11 @@ __attribute__((noinline)) static void run_final(const Job *J, int tid) {
   const int NP = J->NP, B = J->B;
   int p0, p1;
   panel_range(NP, J->nt, tid, &p0, &p1);
+  f32 *scr = SCRATCH(J, tid);
   for (int p = p0; p < p1; p++)
     for (int m = 0; m < B; m += 4) {
-      TILE_4x8(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, NP);
+      tile_dense(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
+      LOAD_TILE(scr);
 #define EPI_S(b, col, acc) ST(J->dr0 + (long)(b) * NP + (col), acc)
       TILE_EPILOGUE(EPI_S, m, B, p * 8);
 #undef EPI_S
@@ -495,9 +550,11 @@ __attribute__((noinline)) static void run_gemm(const Job *J, int tid) {
   const int NP = J->NP, M = J->M, KK = J->KK;
   int p0, p1;
   panel_range(NP, J->nt, tid, &p0, &p1);
+  f32 *scr = SCRATCH(J, tid);
   for (int p = p0; p < p1; p++)
     for (int m = 0; m < M; m += 4) {
-      TILE_4x8(J->A, KK, M, m, J->wpf + (long)p * KK * 8, KK);
+      tile_dense(J->A, KK, M, m, J->wpf + (long)p * KK * 8, KK, scr);
+      LOAD_TILE(scr);
 #define EPI_S(b, col, acc) ST(J->C + (long)(b) * NP + (col), acc)
       TILE_EPILOGUE(EPI_S, m, M, p * 8);
 #undef EPI_S

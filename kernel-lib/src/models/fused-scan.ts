@@ -17,7 +17,7 @@ import {
   CompiledPerturbation, ScanData, ScanForwardOptions, ScanKernel, ScanParamName, ScanParams, ScanResult, ScanStatic,
   SCAN_PARAM_ORDER, tfjsScanKernel,
 } from './scan';
-import { ACT_ID, FLAG, KIND, MAX_WORKERS, Region, scanWasm, ScanWasm, scanWasmError } from './scan-wasm';
+import { ACT_ID, FLAG, KIND, Region, scanWasm, ScanWasm, scanWasmError } from './scan-wasm';
 
 export interface FusedScanOptions {
   /** Use the fused kernel where it applies (default true; false forces the op-by-op kernel everywhere). */
@@ -144,7 +144,7 @@ interface FusedTape {
   /** Pointers (bytes) into the module memory. */
   ptr: {
     wpf: number; wpb: number; wint: number; vec: number; U: number;
-    R: number; X: number; ZMX: number; CK: number; EPS: number; stage: number; ACT: number; IDX: number;
+    R: number; X: number; ZMX: number; CK: number; EPS: number; stage: number; ACT: number;
     pidx: number; pscale: number; padd: number;
   };
   pert: Int32Array | null;
@@ -273,9 +273,8 @@ export const fusedScanKernel: ScanKernel = {
       ptr.R = alloc(blocks * blk);
       ptr.X = alloc(blocks * blk);
       ptr.ZMX = full && g.alpha ? alloc(T * blk) : 0;
-      // Active-column flags of each R block (bytes) and the threads' scratch lists (scan.c).
+      // Active-column flags of each R block (bytes; scan.c skips all-zero columns of r).
       ptr.ACT = alloc((blocks * NP) / 4);
-      ptr.IDX = alloc((MAX_WORKERS + 1) * NP);
       const nSeg = Math.ceil(T / C);
       ptr.CK = checkpoint ? alloc(2 * nSeg * blk) : 0;
       ptr.EPS = d.noise ? alloc(C * blk) : 0;
@@ -310,7 +309,7 @@ export const fusedScanKernel: ScanKernel = {
           wpf: ptr.wpf, wint: ptr.wint, bvec: vec('bvec'), alpha: vec('alpha'), oma: vec('oma'), gain: vec('gain'),
           shift: vec('shift'), resp: vec('resp'), ns: vec('ns'),
           R, X, ZMX: ptr.ZMX ? ptr.ZMX + t0 * blk * 4 : 0, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS,
-          pidx: ptr.pidx, pscale: ptr.pscale, padd: ptr.padd, ACT: full ? ptr.ACT + t0 * NP : ptr.ACT, IDX: ptr.IDX,
+          pidx: ptr.pidx, pscale: ptr.pscale, padd: ptr.padd, ACT: full ? ptr.ACT + t0 * NP : ptr.ACT,
         });
         getRows(w, rates, t0 * B * N, k * B, N, NP, R + blk * 4, ptr.stage);
         if (states) getRows(w, states, t0 * B * N, k * B, N, NP, X + blk * 4, ptr.stage);
@@ -359,12 +358,14 @@ export const fusedScanKernel: ScanKernel = {
       const DRs = alloc(C * blk);
       const DZ = [alloc(C * blk), alloc(C * blk)];
       const ZMXseg = tp.checkpoint && (tp.flags & FLAG.gAlpha) ? alloc(C * blk) : 0;
+      // Packing space of the dW product, per thread (scan.c dw_chunk).
+      const PK = alloc(w.maxThreads * 2 * GROUP * blk);
       const vec = (i: number) => ptr.vec + i * NP * 4;
       const common = {
         NP, B, nIn, act: tp.act, flags: tp.flags,
         wpf: ptr.wpf, wpb: ptr.wpb, wint: ptr.wint, bvec: vec(VEC.bvec), alpha: vec(VEC.alpha), oma: vec(VEC.oma),
         gain: vec(VEC.gain), shift: vec(VEC.shift), resp: vec(VEC.resp), ns: vec(VEC.ns),
-        pscale: ptr.pscale, padd: ptr.padd, IDX: ptr.IDX,
+        pscale: ptr.pscale, padd: ptr.padd,
       };
       let carry = 0, cur = 0;
       const nSeg = Math.ceil(T / C);
@@ -385,7 +386,7 @@ export const fusedScanKernel: ScanKernel = {
         putRows(w, dR, t0 * B * N, k * B, N, NP, DRs, ptr.stage);
         w.run({
           ...common, kind: KIND.backward, K: k, R, X, ZMX, ACT, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS, pidx: ptr.pidx,
-          DR: DRs, DZ: DZ[cur], DZC: carry, DXC,
+          DR: DRs, DZ: DZ[cur], DZC: carry, DXC, PK,
           dW, dWinT, db: sum(0), dalpha: sum(1), dgain: sum(2), dshift: sum(3), dresp: sum(4), dns: sum(5),
         });
         carry = DZ[cur];

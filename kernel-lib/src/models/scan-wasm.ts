@@ -35,7 +35,7 @@ export const JOB_FIELDS = [
   'DR', 'DZ', 'DZC', 'DXC',
   'dW', 'dWinT', 'db', 'dalpha', 'dgain', 'dshift', 'dresp', 'dns', 'dr0',
   'A', 'C', 'M', 'KK',
-  'ACT', 'IDX',
+  'ACT', 'IDX', 'PK',
 ] as const;
 export type JobField = (typeof JOB_FIELDS)[number];
 export type Job = Partial<Record<JobField, number>>;
@@ -213,6 +213,11 @@ export class ScanWasm {
     }
   }
 
+  /** Threads a job may use at most (those asked for with setThreads). */
+  get maxThreads(): number {
+    return this.wantThreads;
+  }
+
   /** Threads that would run a job now: 1 + the workers 1..k that are all ready (in the C loop). */
   threadsReady(): number {
     const v = this.i32();
@@ -237,9 +242,23 @@ export class ScanWasm {
     return this.workers.flatMap((w) => (w.error ? [w.error] : []));
   }
 
+  private scratch: Region | null = null;
+  private scratchNP = -1;
+
+  /** Per-thread scratch of a job (scan.c SCRATCH/IDXLIST): NP + 64 ints per thread. */
+  private scratchFor(np: number): number {
+    if (np > this.scratchNP) {
+      this.scratch?.free();
+      this.scratch = this.alloc((MAX_WORKERS + 1) * (np + 64) * 4);
+      this.scratchNP = np;
+    }
+    return this.scratch!.ptr;
+  }
+
   /** Run one job on the threads that are ready; returns the thread count used. */
   run(job: Job, threads?: number): number {
     const nt = Math.min(threads ?? this.wantThreads, this.threadsReady());
+    if (job.IDX === undefined) job = { ...job, IDX: this.scratchFor(job.NP ?? 0) };
     const v = this.i32();
     const base = this.job / 4;
     v.fill(0, base, base + JOB_FIELDS.length);
