@@ -124,6 +124,21 @@ describe('models: CT-RNN', function () {
     m.dispose();
   });
 
+  it('setWeights into fixed activation parameters (threshold, gain, response gain) changes the rates', () => {
+    const build = (extra: Partial<CtrnnConfig>) => ctrnn({ n: 3, nIn: 1, nOut: 1, tau: 1, dt: 1, activation: 'tanh', x0: [0.2, -0.4, 0.9], ...extra });
+    const th = [0.1, -0.3, 0.5], g = [2, 0.5, 1.5], k = [0.7, 1.2, 3];
+    const loaded = build({});
+    loaded.setWeights({ w: new Float32Array(9), threshold: th, gain: g, resp_gain: k });
+    const built = build({ threshold: th, gain: g, responseGain: k });
+    built.setWeights({ w: new Float32Array(9) });
+    const rates = (m: Ctrnn) => tf.tidy(() => m.forward(seq(2, 1, 1, () => 0)).rates.dataSync());
+    const a = rates(loaded), b = rates(built);
+    // W = 0, α = 1, no input: x_t = b = 0 after the first step, so r_0 = k·tanh(g·(0 − θ)).
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(a[i] - k[i] * Math.tanh(g[i] * (0 - th[i]))) < 1e-6, `unit ${i}: ${a[i]}`);
+    assert.ok(maxAbsDiff(a, b) < 1e-7);
+    loaded.dispose(); built.dispose();
+  });
+
   it('a linear recurrent network follows numpy matrix powers of (1 − α)I + αW', () => {
     const n = 6, T = 25, alpha = 0.2;
     const m = ctrnn({ n, nIn: 1, nOut: 1, tau: 1 / alpha, activation: 'linear', x0: [1, 0, -1, 0.5, 0.2, -0.3], init: { seed: 9, recGain: 0.8 } });

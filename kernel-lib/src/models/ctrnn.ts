@@ -121,9 +121,11 @@ export class Ctrnn {
   private readonly readMask: tf.Tensor2D | null;
   private readonly tauBounds: { min: number; max: number } | null;
   private noiseRng: Rng;
-  private readonly useGain: boolean;
-  private readonly useShift: boolean;
-  private readonly useResp: boolean;
+  // The scan skips the gain, shift and response-gain products while they are at their neutral values (1, 0, 1);
+  // setWeights() re-derives these, so loading non-neutral values into a fixed parameter takes effect.
+  private useGain: boolean;
+  private useShift: boolean;
+  private useResp: boolean;
 
   constructor(config: CtrnnConfig) {
     this.config = config;
@@ -448,6 +450,11 @@ export class Ctrnn {
       if (data.length !== p.size) throw new Error(`setWeights: '${k}' needs ${p.size} values (shape [${p.shape}]), got ${data.length}`);
       tf.tidy(() => p.assign(tf.tensor(Float32Array.from(data), p.shape)));
     }
+    const differs = (name: string, v: number) => this.params[name].dataSync().some((x) => x !== v);
+    const t = this.trainable;
+    this.useGain = t.has('gain') || differs('gain', 1);
+    this.useShift = t.has('threshold') || t.has('ext_bias') || differs('threshold', 0) || differs('ext_bias', 0);
+    this.useResp = t.has('resp_gain') || differs('resp_gain', 1);
   }
 
   /** Noise stream state cannot be read back from xoshiro; reseed it explicitly (e.g. after loading). */
