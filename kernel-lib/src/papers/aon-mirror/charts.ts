@@ -164,6 +164,8 @@ export function stimulusChart(stim: AonStimulus, title: string): Chart {
     channels: ['ch0: cue 1', 'ch1: object 1', 'ch2: object 2', 'ch3: object 3', 'ch4: cue 2'], columns: 5,
     title, timeLabel: 'step', yLabel: 'input', conditionLabel: 'condition', width: 150, height: 100,
     events: [{ t: stim.warmup, label: 'warm-up end' }],
+    // The inputs are smooth (σ = 20 steps): 160 samples per trace draw them faithfully and keep the notebook small.
+    maxTimePoints: 160,
   });
 }
 
