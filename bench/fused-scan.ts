@@ -2,13 +2,17 @@
  * Benchmark (issue 6): a CT-RNN training step with the fused WebAssembly scan against PyTorch, interleaved step
  * by step in one run, plus the op-by-op tfjs scan at the small size, sgemm peaks, and peak memory.
  *
- *   npx tsx bench/fused-scan.ts [--quick]        (--quick: skip the N = 1024, T = 2000 memory runs)
+ *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K]
+ *     --quick: skip the N = 1024, T = 2000 memory runs; --rounds: timed rounds per size (default 8 and 3)
  *
  * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
  * 2 outputs, Adam + global-norm clipping; one `train()` step = forward scan, BPTT, readout, loss, Adam.
- * Sizes: N = 256, B = 32, T = 300 and N = 500, B = 64, T = 2000. The machine is shared with other work, so each
- * round runs one ratelab step and one PyTorch step back to back (order alternating) and the ratio is the median
- * of the per-round ratios; absolute times are only indicative. GFLOP/s counts the dense products (6·B·T·N² plus
+ * Sizes: N = 256, B = 32, T = 300 and N = 500, B = 64, T = 2000, each with 2 threads on both sides (the issue's
+ * setting) and with 1 thread on both sides. The machine is shared with other work, so each round runs one
+ * ratelab step and one PyTorch step back to back (order alternating) and the ratio is the median of the
+ * per-round ratios; absolute times are only indicative. CPU time per step (all threads) is reported too: under
+ * contention threads that wait at barriers (PyTorch's OpenMP, this kernel's) lose wall time unevenly, and the
+ * 1-thread ratios are the steadiest measure of the work each side does. The load average is printed. GFLOP/s counts the dense products (6·B·T·N² plus
  * the input/readout terms), also for steps whose zero rates the kernel skips. Peaks: the best of several n³
  * products, PyTorch (OpenBLAS, AVX2+FMA, 2 threads) and this kernel's own WebAssembly sgemm (same register tile).
  * Memory: one step at N = 1024, B = 64, T = 2000 in a fresh process each (peak RSS), with the default 'auto'
@@ -16,6 +20,7 @@
  */
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
 import { init, tf } from '../kernel-lib/src/backend';
@@ -63,11 +68,12 @@ class RatelabStep {
     const tgt = new Float32Array(T * B * N_OUT).map((_, i) => Math.cos(0.007 * i));
     this.batch = { inputs: { data: inp, shape: [T, B, N_IN] as [number, number, number] }, targets: { data: tgt, shape: [T, B, N_OUT] as [number, number, number] } };
   }
-  async step(): Promise<number> {
-    const t0 = performance.now();
+  async step(): Promise<{ ms: number; cpuMs: number }> {
+    const t0 = performance.now(), c0 = process.cpuUsage();
     const r = await train(this.m, { steps: 1, lr: 1e-3, clipNorm: 1, batch: this.batch, progress: false, optimizer: this.opt });
     this.opt = r.optimizer;
-    return performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1e3 };
   }
   dispose(): void { this.m.dispose(); this.opt?.dispose(); }
 }
@@ -91,35 +97,44 @@ function wasmGemmPeak(n: number, threads: number, reps: number): number {
 }
 
 interface SizeResult {
-  n: number; B: number; T: number; rounds: number;
-  ratelabMs: number; torchMs: number; opByOpMs?: number;
-  ratio: number; ratioMin: number; ratioMax: number; opByOpRatio?: number;
+  n: number; B: number; T: number; threads: number; rounds: number;
+  ratelabMs: number; torchMs: number; ratelabCpuMs: number; torchCpuMs: number; opByOpMs?: number;
+  ratio: number; ratioMin: number; ratioMax: number; cpuRatio: number; opByOpRatio?: number;
   gflops: number; torchGflops: number;
 }
 
-async function compare(torch: Torch, n: number, B: number, T: number, rounds: number, withOpByOp: boolean): Promise<SizeResult> {
+type Step = { ms: number; cpuMs: number };
+
+async function compare(torch: Torch, n: number, B: number, T: number, threads: number, rounds: number, withOpByOp: boolean): Promise<SizeResult> {
+  setFusedScanOptions({ threads });
+  fusedScanWaitThreads(5000);
+  await torch.cmd({ cmd: 'threads', n: threads });
   const fused = new RatelabStep(n, B, T);
   const opByOp = withOpByOp ? new RatelabStep(n, B, T, tfjsScanKernel) : null;
   await torch.cmd({ cmd: 'setup', n, B, T });
   // Warm-up (module tier-up, allocations) of each, untimed.
   await fused.step(); await torch.cmd({ cmd: 'step' }); if (opByOp) await opByOp.step();
-  const rl: number[] = [], tc: number[] = [], ob: number[] = [], ratios: number[] = [];
+  const rl: Step[] = [], tc: Step[] = [], ob: number[] = [], ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    let a: number, b: number;
-    if (r % 2 === 0) { a = await fused.step(); b = (await torch.cmd<{ ms: number }>({ cmd: 'step' })).ms; }
-    else { b = (await torch.cmd<{ ms: number }>({ cmd: 'step' })).ms; a = await fused.step(); }
-    rl.push(a); tc.push(b); ratios.push(a / b);
-    if (opByOp) ob.push(await opByOp.step());
-    process.stderr.write(`  N=${n} round ${r + 1}/${rounds}: ratelab ${a.toFixed(0)} ms, PyTorch ${b.toFixed(0)} ms${opByOp ? `, op-by-op ${ob[ob.length - 1].toFixed(0)} ms` : ''}\n`);
+    let a: Step, b: Step;
+    if (r % 2 === 0) { a = await fused.step(); b = await torch.cmd<Step>({ cmd: 'step' }); }
+    else { b = await torch.cmd<Step>({ cmd: 'step' }); a = await fused.step(); }
+    rl.push(a); tc.push(b); ratios.push(a.ms / b.ms);
+    if (opByOp) ob.push((await opByOp.step()).ms);
+    process.stderr.write(`  N=${n} ${threads} thread(s) round ${r + 1}/${rounds}: ratelab ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs.toFixed(0)}), ` +
+      `PyTorch ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs.toFixed(0)})${opByOp ? `, op-by-op ${ob[ob.length - 1].toFixed(0)} ms` : ''}\n`);
   }
   fused.dispose(); opByOp?.dispose();
   const gf = flopsPerStep(n, B, T) / 1e9;
+  const ms = median(rl.map((x) => x.ms)), tms = median(tc.map((x) => x.ms));
   const res: SizeResult = {
-    n, B, T, rounds, ratelabMs: median(rl), torchMs: median(tc), ratio: median(ratios),
-    ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios),
-    gflops: gf / (median(rl) / 1e3), torchGflops: gf / (median(tc) / 1e3),
+    n, B, T, threads, rounds, ratelabMs: ms, torchMs: tms,
+    ratelabCpuMs: median(rl.map((x) => x.cpuMs)), torchCpuMs: median(tc.map((x) => x.cpuMs)),
+    ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios),
+    cpuRatio: median(rl.map((x, i) => x.cpuMs / tc[i].cpuMs)),
+    gflops: gf / (ms / 1e3), torchGflops: gf / (tms / 1e3),
   };
-  if (opByOp) { res.opByOpMs = median(ob); res.opByOpRatio = median(ob.map((x, i) => x / tc[i])); }
+  if (opByOp) { res.opByOpMs = median(ob); res.opByOpRatio = median(ob.map((x, i) => x / tc[i].ms)); }
   return res;
 }
 
@@ -129,7 +144,7 @@ async function memoryChild(n: number, B: number, T: number, checkpoint: string):
   setFusedScanOptions({ checkpoint: checkpoint === 'false' ? false : checkpoint === 'auto' ? 'auto' : Number(checkpoint) });
   fusedScanWaitThreads(5000);
   const s = new RatelabStep(n, B, T);
-  const ms = await s.step();
+  const { ms } = await s.step();
   const info = fusedScanInfo();
   const tfHeap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? 0;
   console.log(JSON.stringify({ ms, peakRssMB: process.resourceUsage().maxRSS / 1024, fusedMemMB: info.memoryBytes / 2 ** 20, fusedPeakMB: info.peakBytes / 2 ** 20, tfjsHeapMB: tfHeap / 2 ** 20 }));
@@ -160,6 +175,10 @@ async function main(): Promise<void> {
     return;
   }
   const quick = process.argv.includes('--quick');
+  const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
+  const rounds = roundsArg ? Number(roundsArg.slice(9)) : 0;
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadStart = load();
   const info = await init();
   const threads = fusedScanWaitThreads(5000);
   const fi = fusedScanInfo();
@@ -168,22 +187,33 @@ async function main(): Promise<void> {
     `date ${new Date().toISOString().slice(0, 10)}; shared machine: ratios from interleaved steps, absolute times indicative`);
   const torch = new Torch();
   try {
+    await torch.cmd({ cmd: 'threads', n: 2 });
     const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
+    await torch.cmd({ cmd: 'threads', n: 1 });
+    const tPeak1 = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 3 })).gflops;
     const wPeak = wasmGemmPeak(1024, threads, 5);
     const wPeak1 = wasmGemmPeak(1024, 1, 3);
-    console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048, 2 threads ${tPeak.toFixed(1)} GFLOP/s; ` +
+    console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
       `ratelab WebAssembly n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
     const sizes: SizeResult[] = [];
-    sizes.push(await compare(torch, 256, 32, 300, 8, true));
-    sizes.push(await compare(torch, 500, 64, 2000, 3, false));
-    console.log('\n| N | B | T | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const th of [2, 1]) {
+      sizes.push(await compare(torch, 256, 32, 300, th, rounds || 8, th === 2));
+      sizes.push(await compare(torch, 500, 64, 2000, th, rounds || 3, false));
+    }
+    setFusedScanOptions({ threads });
+    console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);
+    console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of sizes) {
-      console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
-        `${s.gflops.toFixed(1)} | ${((100 * s.gflops) / tPeak).toFixed(0)} % | ${((100 * s.gflops) / wPeak).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
+      console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
+        `${s.cpuRatio.toFixed(2)} | ${s.gflops.toFixed(1)} | ${((100 * s.gflops) / (s.threads === 1 ? tPeak1 : tPeak)).toFixed(0)} % | ` +
+        `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
         `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);
     }
-    const out: Record<string, unknown> = { date: new Date().toISOString(), backend: String(info), threads, sgemm: { torch: tPeak, wasm: wPeak, wasm1: wPeak1 }, sizes };
+    const out: Record<string, unknown> = {
+      date: new Date().toISOString(), backend: String(info), threads, load: { start: loadStart, end: load() },
+      sgemm: { torch: tPeak, torch1: tPeak1, wasm: wPeak, wasm1: wPeak1 }, sizes,
+    };
     if (!quick) {
       const [n, B, T] = [1024, 64, 2000];
       console.log(`\nPeak memory, one training step at N=${n}, B=${B}, T=${T} (fresh process each):`);

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { init, tf } from '../kernel-lib/src/backend';
 import {
   ACTIVATIONS, ActivationName, autoScanKernel, ctrnn, Ctrnn, CtrnnConfig, fusedScanInfo, fusedScanUnsupported,
-  fusedScanWaitThreads, Perturbation, Sequence, setFusedScanOptions, tfjsScanKernel,
+  fusedScanWaitThreads, Perturbation, readoutProduct, Sequence, setFusedScanOptions, tfjsScanKernel,
 } from '../kernel-lib/src/models';
 import { scanWasm, scanWasmPath } from '../kernel-lib/src/models/scan-wasm';
 import { rmTmp, tmpDir } from './helpers/python';
@@ -276,6 +276,21 @@ describe('models: fused WebAssembly scan', function () {
     const i2 = seq(5, 2, 4, (t, b, k) => Math.cos(t + b - k));
     assertClose(runWith(mc, autoScanKernel, i2), runWith(mc, tfjsScanKernel, i2), 'custom activation');
     mc.dispose();
+  });
+
+  it('readoutProduct: value and both gradients equal tfjs autodiff of r·W_outᵀ (1, 2 and 3 outputs)', () => {
+    for (const nOut of [1, 2, 3]) {
+      const [M, N] = [37, 11];
+      const r = tf.tensor2d(new Float32Array(M * N).map((_, i) => (i % 5 === 0 ? 0 : Math.sin(i))), [M, N]);
+      const w = tf.tensor2d(new Float32Array(nOut * N).map((_, i) => Math.cos(0.3 * i)), [nOut, N]);
+      const tgt = tf.tensor2d(new Float32Array(M * nOut).map((_, i) => Math.sin(0.1 * i)), [M, nOut]);
+      const loss = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.sub(f(a as tf.Tensor2D, b as tf.Tensor2D), tgt)));
+      const ours = tf.grads(loss(readoutProduct))([r, w]);
+      const ref = tf.grads(loss((a, b) => tf.matMul(a, tf.transpose(b))))([r, w]);
+      assert.ok(relErr(readoutProduct(r, w).dataSync(), tf.matMul(r, tf.transpose(w)).dataSync()) < 1e-6);
+      ours.forEach((g, i) => assert.ok(relErr(g.dataSync(), ref[i].dataSync()) < 1e-5, `nOut=${nOut}: gradient ${i} rel err ${relErr(g.dataSync(), ref[i].dataSync())}`));
+      tf.dispose([r, w, tgt, ...ours, ...ref]);
+    }
   });
 
   it('runs on the cpu backend too', async () => {

@@ -1,21 +1,50 @@
 /**
- * The linear readout o = r W_outᵀ of a scan's rates [M, N] (M = T·B rows), with a gradient made of
- * non-transposed products only. tfjs's own matMul gradient is dy·W and rᵀ·dy as *transposed* products, which
- * the wasm backend runs as a scalar loop (~30× slower than its XNNPACK path; shared/notes/toolchain.md): at
- * T·B = 9600 rows and N = 256 that was ~60 ms of a training step. Here rᵀ·dy becomes (dyᵀ)·r with dyᵀ
- * [nOut, M] copied explicitly (nOut is small), and dy·W is already non-transposed.
+ * The linear readout o = r W_outᵀ of a scan's rates r [M, N] (M = T·B rows, N units, nOut outputs), with a
+ * gradient that avoids the wasm backend's slow paths (measured on tfjs-wasm 4.22, M = 9600, N = 256):
+ * - tfjs's own matMul gradient uses transposed products, which the wasm backend runs as a scalar loop;
+ * - dW_out = dyᵀ r as a plain product makes XNNPACK pack r (its "weights" operand) anew each step, because r is
+ *   a new tensor every step: 40–50 ms, against 1.5 ms when the same r comes back;
+ * - customGrad's save() copies r (a clone is a copy on the wasm backend).
+ * So the forward pass keeps r's values as a plain array (only under a gradient tape) and the backward pass
+ * forms dW_out = dyᵀ r in a float64 loop (nOut is small), and dr = dy W_out as a plain product.
  */
 import { tf } from '../backend';
 
+function recordingGradients(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
+/**
+ * acc[o·N + i] += Σ_m g[m·nOut + o] · r[m·N + i] for outputs o and o + 1 in one pass over r (half the memory
+ * traffic of one pass per output; a small monomorphic function, so that V8 optimises the loop).
+ */
+function accumulatePair(acc: Float64Array, g: Float32Array, o: number, nOut: number, r: Float32Array, M: number, N: number): void {
+  const two = o + 1 < nOut;
+  for (let m = 0; m < M; m++) {
+    const g0 = g[m * nOut + o], g1 = two ? g[m * nOut + o + 1] : 0;
+    if (g0 === 0 && g1 === 0) continue;
+    const row = m * N, a = o * N, b = a + N;
+    if (two) for (let i = 0; i < N; i++) { const x = r[row + i]; acc[a + i] += g0 * x; acc[b + i] += g1 * x; }
+    else for (let i = 0; i < N; i++) acc[a + i] += g0 * r[row + i];
+  }
+}
+
 export function readoutProduct(rates: tf.Tensor2D, wOut: tf.Tensor2D): tf.Tensor2D {
+  if (!recordingGradients()) return tf.tidy(() => tf.matMul(rates, tf.transpose(wOut)));
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [r, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    save([r, w]);
+    const [r, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([w]);
+    const [M, N] = r.shape;
+    const rData = r.dataSync() as Float32Array;
     return {
-      value: tf.matMul(r as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)),
+      value: tf.matMul(r, tf.transpose(w)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [rs, ws] = saved as tf.Tensor2D[];
-        return [tf.matMul(dy as tf.Tensor2D, ws), tf.matMul(tf.transpose(dy as tf.Tensor2D), rs)];
+        const ws = saved[0] as tf.Tensor2D;
+        const nOut = ws.shape[0];
+        const g = dy.dataSync() as Float32Array;
+        const acc = new Float64Array(nOut * N);
+        for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
+        return [tf.matMul(dy as tf.Tensor2D, ws), tf.tensor2d(Float32Array.from(acc), [nOut, N])];
       },
     };
   });
