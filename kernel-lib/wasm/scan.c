@@ -474,6 +474,11 @@ static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int3
       if (any) cols[nc++] = j;
     }
     if (!nc) continue;
+    if (nc > NP - NP / 8) {
+      /* Nearly all columns: pack them all with vector copies (cheaper than gathering the few gaps away). */
+      nc = NP;
+      for (int j = 0; j < NP; j++) cols[j] = j;
+    }
     const int nq = (nc + 7) / 8;
     const f32 *dz = J->DZ + (long)k0 * B * NP + p0 * 8, *r = J->R + (long)k0 * B * NP;
     for (int row = 0; row < rows; row++) {

@@ -187,6 +187,57 @@ function read(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
+interface WasmBackendApi {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+/** tfjs-wasm's heap access (internal, so checked), or null on other backends. */
+function wasmBackendApi(): WasmBackendApi | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const be = tf.backend() as unknown as Partial<WasmBackendApi>;
+  return typeof be.makeOutput === 'function' && typeof be.typedArrayFromHeap === 'function' ? (be as WasmBackendApi) : null;
+}
+
+/**
+ * A [rows, cols] float32 output filled chunk by chunk. On the wasm backend it is allocated in tfjs's heap and
+ * filled in place (a 10–500 MB result is then copied once, not three times: into a JS array, into the heap,
+ * plus the garbage); elsewhere a plain array that becomes the tensor's storage.
+ */
+class OutputTensor {
+  private readonly api: WasmBackendApi | null;
+  private readonly info: tf.TensorInfo | null = null;
+  private readonly array: Float32Array | null = null;
+  constructor(private readonly rows: number, private readonly cols: number) {
+    this.api = wasmBackendApi();
+    if (this.api) {
+      try { this.info = this.api.makeOutput([rows, cols], 'float32'); } catch { this.api = null; }
+    }
+    if (!this.info) this.array = new Float32Array(rows * cols);
+  }
+  /** The destination (valid until tfjs runs another op: its heap may grow). */
+  view(): Float32Array {
+    return this.array ?? this.api!.typedArrayFromHeap(this.info!);
+  }
+  tensor(): tf.Tensor2D {
+    if (this.array) return tf.tensor2d(this.array, [this.rows, this.cols]);
+    return tf.engine().makeTensorFromTensorInfo(this.info!) as tf.Tensor2D;
+  }
+  /** Free the heap block of an output that never became a tensor (on errors). */
+  discard(): void {
+    if (this.info) tf.backend().disposeData(this.info.dataId);
+  }
+}
+
+/** A tensor's values without a copy where the backend allows it (read before tfjs runs another op). */
+function readView(t: tf.Tensor): Float32Array {
+  const api = t.dtype === 'float32' ? wasmBackendApi() : null;
+  if (api) {
+    try { return api.typedArrayFromHeap(t as unknown as tf.TensorInfo); } catch { /* fall back to a copy */ }
+  }
+  return read(t);
+}
+
 /** The WebAssembly kernel. Call through `autoScanKernel` (or check `fusedScanUnsupported` first). */
 export const fusedScanKernel: ScanKernel = {
   name: 'wasm-fused',
@@ -231,6 +282,7 @@ export const fusedScanKernel: ScanKernel = {
       regions.push(r);
       return r.ptr;
     };
+    let rates: OutputTensor | null = null, states: OutputTensor | null = null;
     try {
       const ptr = {} as FusedTape['ptr'];
       // Parameters.
@@ -290,8 +342,8 @@ export const fusedScanKernel: ScanKernel = {
       putInit(p.r0, ptr.R);
 
       const act = ACT_ID[s.activation.name];
-      const rates = new Float32Array(T * B * N);
-      const states = opts.keepStates ? new Float32Array(T * B * N) : null;
+      rates = new OutputTensor(T * B, N);
+      states = opts.keepStates ? new OutputTensor(T * B, N) : null;
       for (let t0 = 0, seg = 0; t0 < T; t0 += C, seg++) {
         const k = Math.min(C, T - t0);
         const R = full ? ptr.R + t0 * blk * 4 : ptr.R;
@@ -311,16 +363,16 @@ export const fusedScanKernel: ScanKernel = {
           R, X, ZMX: ptr.ZMX ? ptr.ZMX + t0 * blk * 4 : 0, U: ptr.U + t0 * B * nIn * 4, EPS: ptr.EPS,
           pidx: ptr.pidx, pscale: ptr.pscale, padd: ptr.padd, ACT: full ? ptr.ACT + t0 * NP : ptr.ACT,
         });
-        getRows(w, rates, t0 * B * N, k * B, N, NP, R + blk * 4, ptr.stage);
-        if (states) getRows(w, states, t0 * B * N, k * B, N, NP, X + blk * 4, ptr.stage);
+        getRows(w, rates.view(), t0 * B * N, k * B, N, NP, R + blk * 4, ptr.stage);
+        if (states) getRows(w, states.view(), t0 * B * N, k * B, N, NP, X + blk * 4, ptr.stage);
         if (!full) {
           // Roll: the last state becomes block 0 of the next chunk.
           w.f32().copyWithin(ptr.R / 4, (ptr.R + k * blk * 4) / 4, (ptr.R + (k + 1) * blk * 4) / 4);
           w.f32().copyWithin(ptr.X / 4, (ptr.X + k * blk * 4) / 4, (ptr.X + (k + 1) * blk * 4) / 4);
         }
       }
-      const out: ScanResult & { tape: unknown } = { rates: tf.tensor2d(rates, [T * B, N]), tape: null };
-      if (states) out.states = tf.tensor2d(states, [T * B, N]);
+      const out: ScanResult & { tape: unknown } = { rates: rates.tensor(), tape: null };
+      if (states) out.states = states.tensor();
       if (!record) {
         regions.forEach((r) => r.free());
         return out;
@@ -333,6 +385,8 @@ export const fusedScanKernel: ScanKernel = {
       return out;
     } catch (e) {
       regions.forEach((r) => r.free());
+      rates?.discard();
+      states?.discard();
       throw e;
     }
   },
@@ -342,7 +396,8 @@ export const fusedScanKernel: ScanKernel = {
     if (tp.freed) throw new Error('fused scan: this tape was already used (a scan gradient can be taken once)');
     const { w, N, NP, B, T, nIn, C, ptr, d, s, p } = tp;
     const blk = B * NP;
-    const dR = read(dRates);
+    // A view into tfjs's memory on the wasm backend: only our module runs until the last row is copied.
+    const dR = readView(dRates);
     const regions: Region[] = [];
     const alloc = (floats: number): number => {
       const r = w.alloc(Math.max(1, floats) * 4);
