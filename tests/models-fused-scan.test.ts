@@ -143,7 +143,7 @@ describe('models: fused WebAssembly scan', function () {
   });
 
   it('forward rates and states equal the op-by-op scan: every activation, sizes with padding, batch tails, several chunks, noise', () => {
-    const sizes: [number, number, number][] = [[5, 1, 9], [13, 3, 20], [40, 6, 70], [64, 4, 12]];
+    const sizes: [number, number, number][] = [[1, 2, 6], [5, 1, 9], [13, 3, 20], [40, 6, 70], [64, 4, 12]];
     for (const act of ACTS) {
       for (const [n, B, T] of sizes) {
         for (const noise of [false, true]) {
@@ -177,6 +177,26 @@ describe('models: fused WebAssembly scan', function () {
         m.dispose();
       }
     }
+  });
+
+  it('two scans under one gradient (a loss over two batches) keep separate tapes', () => {
+    const m = ctrnn(FULL(19, 'softplus', true));
+    const a = seq(14, 3, 3, (t, b, k) => Math.sin(0.3 * t + b + k)), c = seq(9, 2, 3, (t, b, k) => Math.cos(t - b * k));
+    const grads = (kernel: typeof tfjsScanKernel) => {
+      m.kernel = kernel;
+      const names = [...m.trainable];
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+        const r1 = m.forward(a, { seed: 1 }), r2 = m.forward(c, { seed: 2 });
+        return tf.add(tf.mean(tf.square(r1.outputs)), tf.mul(2, tf.mean(tf.square(r2.rates)))) as tf.Scalar;
+      }), names.map((k) => m.params[k]));
+      const out: Record<string, Float32Array> = {};
+      for (const k of names) out[k] = grads[m.params[k].name].dataSync() as Float32Array;
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const ours = grads(autoScanKernel), ref = grads(tfjsScanKernel);
+    for (const k of Object.keys(ref)) assert.ok(relErr(ours[k], ref[k]) < 1e-4, `gradient of ${k}: rel err ${relErr(ours[k], ref[k])}`);
+    m.dispose();
   });
 
   it('unit perturbations (silence, clamp, scale) match, forward and gradients', () => {
