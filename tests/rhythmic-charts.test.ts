@@ -41,9 +41,12 @@ describe('rhythmic timing: charts', function () {
     const T = 400;
     const s = Float64Array.from({ length: T * 3 }, (_, i) => Math.sin(i / 30) + (i % 3));
     const ch = pcaTapsChart({ scores: [s], k: 3, taps: [[100, 200, 399, 400]], labels: ['4 Hz'], explained: [0.5, 0.2, 0.1] });
-    const panels = ch.spec.hconcat as { layer: Layer[] }[];
-    assert.equal(panels.length, 3);
-    assert.equal(panels[0].layer[1].data!.values.length, 3, 'tap index 400 is past the end');
+    assert.equal((ch.spec.hconcat as unknown[]).length, 3);
+    assert.equal(ch.meta.taps, 3, 'tap index 400 is past the end');
+    assert.equal(ch.meta.points, 400);
+    const win = pcaTapsChart({ scores: [s], k: 3, taps: [[100, 200, 399]], labels: ['4 Hz'], window: [150, 300], maxPoints: 1000 });
+    assert.equal(win.meta.taps, 1);
+    assert.equal(win.meta.points, 150);
     await renders(ch, ['PC1 (50.0%)', 'PC3 (10.0%)']);
   });
 

@@ -29,6 +29,8 @@ export interface TapTracesOptions {
   dt?: number;
   /** Window [from, to) in samples. Default the whole trace. */
   window?: [number, number];
+  /** Samples drawn per row. Default 1000. */
+  maxPoints?: number;
   title?: string;
 }
 
@@ -39,7 +41,7 @@ export function tapTracesChart(o: TapTracesOptions): Chart {
   const taps: object[] = [];
   o.outputs.forEach((y, c) => {
     const [a, b] = o.window ?? [0, y.length];
-    for (const i of stride(b - a, 1500).map((k) => k + a)) {
+    for (const i of stride(b - a, o.maxPoints ?? 1000).map((k) => k + a)) {
       values.push({ row: o.labels[c], t: r4(i * dt), y: r4(y[i]), kind: 'network output' });
       const z = o.targets?.[c];
       if (z) values.push({ row: o.labels[c], t: r4(i * dt), y: r4(z[i]), kind: 'target' });
@@ -140,6 +142,8 @@ export interface PcaTapsOptions {
   explained?: ArrayLike<number>;
   /** Samples drawn per condition. Default 600. */
   maxPoints?: number;
+  /** Time window [from, to) in samples (taps outside it are left out). Default the whole run. */
+  window?: [number, number];
   title?: string;
 }
 
@@ -149,15 +153,17 @@ export function pcaTapsChart(o: PcaTapsOptions): Chart {
   const dots: object[] = [];
   o.scores.forEach((s, c) => {
     const T = s.length / o.k;
-    for (const i of stride(T, o.maxPoints ?? 600)) lines.push({ cond: o.labels[c], i, pc1: r4(s[i * o.k]), pc2: r4(s[i * o.k + 1]), pc3: r4(s[i * o.k + 2]) });
-    for (const t of Array.from(o.taps[c] ?? [])) if (t < T) dots.push({ cond: o.labels[c], pc1: r4(s[t * o.k]), pc2: r4(s[t * o.k + 1]), pc3: r4(s[t * o.k + 2]) });
+    const [a, b] = o.window ? [Math.max(0, o.window[0]), Math.min(T, o.window[1])] : [0, T];
+    for (const i of stride(b - a, o.maxPoints ?? 600).map((k) => k + a)) lines.push({ cond: o.labels[c], i, pc1: r4(s[i * o.k]), pc2: r4(s[i * o.k + 1]), pc3: r4(s[i * o.k + 2]) });
+    for (const t of Array.from(o.taps[c] ?? [])) if (t >= a && t < b) dots.push({ cond: o.labels[c], tap: true, pc1: r4(s[t * o.k]), pc2: r4(s[t * o.k + 1]), pc3: r4(s[t * o.k + 2]) });
   });
   const ax = (d: number) => (o.explained ? `PC${d} (${(100 * o.explained[d - 1]).toFixed(1)}%)` : `PC${d}`);
+  // One dataset for the three panels (a panel with data of its own would repeat it three times in the spec).
   const panel = (a: number, b: number) => ({
     width: 210, height: 210,
     layer: [
       {
-        data: { values: lines },
+        transform: [{ filter: '!datum.tap' }],
         mark: { type: 'line', strokeWidth: 1, opacity: 0.8 },
         encoding: {
           x: { field: `pc${a}`, type: 'quantitative', title: ax(a), scale: { zero: false } },
@@ -167,13 +173,16 @@ export function pcaTapsChart(o: PcaTapsOptions): Chart {
         },
       },
       {
-        data: { values: dots },
+        transform: [{ filter: 'datum.tap' }],
         mark: { type: 'point', filled: true, size: 10, color: 'black' },
         encoding: { x: { field: `pc${a}`, type: 'quantitative' }, y: { field: `pc${b}`, type: 'quantitative' } },
       },
     ],
   });
-  return new Chart({ title: o.title ?? 'Free-run trajectories in PC space (taps in black)', hconcat: [panel(1, 2), panel(1, 3), panel(2, 3)] }, { kind: 'pcaTaps' });
+  return new Chart({
+    title: o.title ?? 'Free-run trajectories in PC space (taps in black)', data: { values: [...lines, ...dots] },
+    hconcat: [panel(1, 2), panel(1, 3), panel(2, 3)],
+  }, { kind: 'pcaTaps', points: lines.length, taps: dots.length });
 }
 
 /**
