@@ -2,8 +2,9 @@
  * Benchmark (issue 6): a CT-RNN training step with the fused WebAssembly scan against PyTorch, interleaved step
  * by step in one run, plus the op-by-op tfjs scan at the small size, sgemm peaks, and peak memory.
  *
- *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K]
- *     --quick: skip the N = 1024, T = 2000 memory runs; --rounds: timed rounds per size (default 8 and 3)
+ *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K] [--memory-only] [--no-torch-memory]
+ *     --quick: skip the N = 1024, T = 2000 memory runs; --rounds: timed rounds per size (default 8 and 3);
+ *     --memory-only: only those; --no-torch-memory: without the (slow) PyTorch one
  *
  * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
  * 2 outputs, Adam + global-norm clipping; one `train()` step = forward scan, BPTT, readout, loss, Adam.
@@ -15,8 +16,8 @@
  * 1-thread ratios are the steadiest measure of the work each side does. The load average is printed. GFLOP/s counts the dense products (6·B·T·N² plus
  * the input/readout terms), also for steps whose zero rates the kernel skips. Peaks: the best of several n³
  * products, PyTorch (OpenBLAS, AVX2+FMA, 2 threads) and this kernel's own WebAssembly sgemm (same register tile).
- * Memory: one step at N = 1024, B = 64, T = 2000 in a fresh process each (peak RSS), with the default 'auto'
- * checkpointing and with the full tape; PyTorch likewise.
+ * Memory: one step at N = 1024, B = 64, T = 2000 in a fresh process each (peak RSS), with the full tape and
+ * with checkpoint segments of 48 ≈ √T steps; PyTorch likewise.
  */
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -185,53 +186,56 @@ async function main(): Promise<void> {
   console.log(String(info));
   console.log(`fused scan: ${fi.available ? `WebAssembly SIMD128, ${threads} thread${threads === 1 ? '' : 's'}` : `unavailable (${fi.reason})`}; ` +
     `date ${new Date().toISOString().slice(0, 10)}; shared machine: ratios from interleaved steps, absolute times indicative`);
+  const memoryOnly = process.argv.includes('--memory-only');
+  const out: Record<string, unknown> = { date: new Date().toISOString(), backend: String(info), threads };
   const torch = new Torch();
   try {
-    await torch.cmd({ cmd: 'threads', n: 2 });
-    const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
-    await torch.cmd({ cmd: 'threads', n: 1 });
-    const tPeak1 = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 3 })).gflops;
-    const wPeak = wasmGemmPeak(1024, threads, 5);
-    const wPeak1 = wasmGemmPeak(1024, 1, 3);
-    console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
-      `ratelab WebAssembly n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
-    const sizes: SizeResult[] = [];
-    for (const th of [2, 1]) {
-      sizes.push(await compare(torch, 256, 32, 300, th, rounds || 8, th === 2));
-      sizes.push(await compare(torch, 500, 64, 2000, th, rounds || 3, false));
+    if (!memoryOnly) {
+      await torch.cmd({ cmd: 'threads', n: 2 });
+      const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
+      await torch.cmd({ cmd: 'threads', n: 1 });
+      const tPeak1 = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 3 })).gflops;
+      const wPeak = wasmGemmPeak(1024, threads, 5);
+      const wPeak1 = wasmGemmPeak(1024, 1, 3);
+      console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
+        `ratelab WebAssembly n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
+      const sizes: SizeResult[] = [];
+      for (const th of [2, 1]) {
+        sizes.push(await compare(torch, 256, 32, 300, th, rounds || 8, th === 2));
+        sizes.push(await compare(torch, 500, 64, 2000, th, rounds || 3, false));
+      }
+      setFusedScanOptions({ threads });
+      console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);
+      console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
+      console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      for (const s of sizes) {
+        console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
+          `${s.cpuRatio.toFixed(2)} | ${s.gflops.toFixed(1)} | ${((100 * s.gflops) / (s.threads === 1 ? tPeak1 : tPeak)).toFixed(0)} % | ` +
+          `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
+          `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);
+      }
+      Object.assign(out, { load: { start: loadStart, end: load() }, sgemm: { torch: tPeak, torch1: tPeak1, wasm: wPeak, wasm1: wPeak1 }, sizes });
     }
-    setFusedScanOptions({ threads });
-    console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);
-    console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const s of sizes) {
-      console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
-        `${s.cpuRatio.toFixed(2)} | ${s.gflops.toFixed(1)} | ${((100 * s.gflops) / (s.threads === 1 ? tPeak1 : tPeak)).toFixed(0)} % | ` +
-        `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
-        `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);
-    }
-    const out: Record<string, unknown> = {
-      date: new Date().toISOString(), backend: String(info), threads, load: { start: loadStart, end: load() },
-      sgemm: { torch: tPeak, torch1: tPeak1, wasm: wPeak, wasm1: wPeak1 }, sizes,
-    };
     if (!quick) {
       const [n, B, T] = [1024, 64, 2000];
       console.log(`\nPeak memory, one training step at N=${n}, B=${B}, T=${T} (fresh process each):`);
       const mem: Record<string, unknown> = {};
-      for (const ck of ['auto', 'false']) {
+      for (const ck of ['false', '48']) {
         const r = runMemoryChild(n, B, T, ck);
-        mem[`ratelab-${ck}`] = r;
-        console.log(`  ratelab, checkpoint ${ck === 'auto' ? "'auto'" : 'off (full tape)'}: ` + (r.error ? `failed: ${r.message}` :
+        mem[`ratelab-checkpoint-${ck}`] = r;
+        console.log(`  ratelab, ${ck === 'false' ? 'full tape' : `checkpoint segments of ${ck} steps`}: ` + (r.error ? `failed: ${r.message}` :
           `peak RSS ${r.peakRssMB.toFixed(0)} MB (fused-scan memory ${r.fusedMemMB.toFixed(0)} MB, of which at most ${r.fusedPeakMB.toFixed(0)} MB in use; tfjs heap ${r.tfjsHeapMB.toFixed(0)} MB); step ${(r.ms / 1e3).toFixed(1)} s`));
       }
-      const tm = await torchMemory(n, B, T);
-      mem.torch = tm;
-      console.log(`  PyTorch: peak RSS ${tm.peakMB.toFixed(0)} MB; step ${(tm.ms / 1e3).toFixed(1)} s`);
+      if (!process.argv.includes('--no-torch-memory')) {
+        const tm = await torchMemory(n, B, T);
+        mem.torch = tm;
+        console.log(`  PyTorch: peak RSS ${tm.peakMB.toFixed(0)} MB; step ${(tm.ms / 1e3).toFixed(1)} s`);
+      }
       out.memory = mem;
     }
     const dir = path.join(__dirname, 'out');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'fused-scan.json'), JSON.stringify(out, null, 1));
+    fs.writeFileSync(path.join(dir, memoryOnly ? 'fused-scan-memory.json' : 'fused-scan.json'), JSON.stringify(out, null, 1));
   } finally {
     torch.close();
   }

@@ -11,8 +11,9 @@ import * as path from 'path';
 import { init, tf } from '../kernel-lib/src/backend';
 import {
   ACTIVATIONS, ActivationName, autoScanKernel, ctrnn, Ctrnn, CtrnnConfig, fusedScanInfo, fusedScanUnsupported,
-  fusedScanWaitThreads, Perturbation, readoutProduct, Sequence, setFusedScanOptions, tfjsScanKernel,
+  fusedScanWaitThreads, Perturbation, Sequence, setFusedScanOptions, tfjsScanKernel,
 } from '../kernel-lib/src/models';
+import { readoutProduct } from '../kernel-lib/src/models/readout';
 import { scanWasm, scanWasmPath } from '../kernel-lib/src/models/scan-wasm';
 import { rmTmp, tmpDir } from './helpers/python';
 

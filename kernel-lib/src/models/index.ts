@@ -11,6 +11,5 @@ export type { ScanKernel, ScanForwardOptions, ScanParams, ScanData, ScanStatic, 
 export { fillNormals } from './noise';
 export { autoScanKernel, fusedScanKernel, setFusedScanOptions, fusedScanInfo, fusedScanWaitThreads, fusedScanUnsupported } from './fused-scan';
 export type { FusedScanOptions, FusedScanInfo } from './fused-scan';
-export { readoutProduct } from './readout';
 export { rollout, rolloutWeights } from './rollout';
 export type { RolloutOptions, RolloutResult, RolloutWeights } from './rollout';

@@ -4,11 +4,26 @@
  * - tfjs's own matMul gradient uses transposed products, which the wasm backend runs as a scalar loop;
  * - dW_out = dyᵀ r as a plain product makes XNNPACK pack r (its "weights" operand) anew each step, because r is
  *   a new tensor every step: 40–50 ms, against 1.5 ms when the same r comes back;
- * - customGrad's save() copies r (a clone is a copy on the wasm backend).
- * So the forward pass keeps r's values as a plain array (only under a gradient tape) and the backward pass
- * forms dW_out = dyᵀ r in a float64 loop (nOut is small), and dr = dy W_out as a plain product.
+ * - customGrad's save() copies r (a clone is a copy on the wasm backend; at N = 1024, T = 2000, B = 64 that is
+ *   another 0.5 GB).
+ * So the forward pass keeps r through a reshape (which shares its data) and the backward pass reads it in place
+ * and forms dW_out = dyᵀ r in a float64 loop (nOut is small), and dr = dy W_out as a plain product.
  */
 import { tf } from '../backend';
+
+/** A tensor's values, in place on the wasm backend (a view into its heap: use before tfjs runs another op). */
+function valuesOf(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'wasm') {
+    const be = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+    if (typeof be.typedArrayFromHeap === 'function') {
+      try { return be.typedArrayFromHeap(t as unknown as tf.TensorInfo); } catch { /* fall back to a copy */ }
+    }
+  }
+  return t.dataSync() as Float32Array;
+}
+
+/** Disposes kept rates whose gradient was never taken (the tape that held the closure was dropped). */
+const keptFinalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<tf.Tensor>((t) => { if (!t.isDisposed) t.dispose(); }) : null;
 
 function recordingGradients(): boolean {
   return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
@@ -35,18 +50,21 @@ export function readoutProduct(rates: tf.Tensor2D, wOut: tf.Tensor2D): tf.Tensor
     const [r, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([w]);
     const [M, N] = r.shape;
-    const rData = r.dataSync() as Float32Array;
-    return {
-      value: tf.matMul(r, tf.transpose(w)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const ws = saved[0] as tf.Tensor2D;
-        const nOut = ws.shape[0];
-        const g = dy.dataSync() as Float32Array;
-        const acc = new Float64Array(nOut * N);
-        for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
-        return [tf.matMul(dy as tf.Tensor2D, ws), tf.tensor2d(Float32Array.from(acc), [nOut, N])];
-      },
+    // A second handle on r's data (reshape shares it), owned here and freed once the gradient is formed.
+    const kept = tf.keep(tf.reshape(r, [M, N]));
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const ws = saved[0] as tf.Tensor2D;
+      const nOut = ws.shape[0];
+      const g = dy.dataSync() as Float32Array;
+      const acc = new Float64Array(nOut * N);
+      const rData = valuesOf(kept);
+      for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
+      kept.dispose();
+      keptFinalizer?.unregister(kept);
+      return [tf.matMul(dy as tf.Tensor2D, ws), tf.tensor2d(Float32Array.from(acc), [nOut, N])];
     };
+    keptFinalizer?.register(gradFunc, kept, kept);
+    return { value: tf.matMul(r, tf.transpose(w)), gradFunc };
   });
   return f(rates, wOut) as tf.Tensor2D;
 }
