@@ -7,9 +7,11 @@
  *   z_t = r_{t-1} Wᵀ + u_t W_inᵀ + b
  *   x_t = x_{t-1} + α ⊙ (z_t − x_{t-1}) + s ⊙ ε_t
  *   r_t = P_t(k ⊙ f(g ⊙ x_t + c))
- * The product r_{t-1} Wᵀ and the elementwise update are fused: each 4×8 tile of z is finished in registers
- * and turned into x_t, r_t straight away. Backward, dr_{t-1} = dz_t W is fused the same way with the
- * elementwise chain rule of step t−1; dW = Σ_t dz_tᵀ r_{t-1} is one product per chunk of steps.
+ * The product r_{t-1} Wᵀ and the elementwise update are fused: each 4×8 tile of z is turned into x_t, r_t
+ * as soon as it is computed (no pass over a [B, N] z). Backward, dr_{t-1} = dz_t W is fused the same way
+ * with the elementwise chain rule of step t−1; dW = Σ_t dz_tᵀ r_{t-1} is a product over groups of 8 steps
+ * from packed copies. Columns of r that are zero for every trial (silent ReLU units) are skipped in the
+ * forward product and in dW.
  *
  * Threads: every thread owns a contiguous range of 8-column panels (units). All elementwise work, all
  * per-unit gradient sums and the rows of dW belong to the owner of the column, so the only cross-thread
