@@ -314,6 +314,25 @@ describe('models: fused WebAssembly scan', function () {
     }
   });
 
+  it('when the module cannot load (no SharedArrayBuffer here), models train op by op and say why', function () {
+    // A fresh process: the module is loaded once per process.
+    const script = `
+      delete globalThis.SharedArrayBuffer;
+      const { init, tf } = require(${JSON.stringify(path.join(__dirname, '..', 'kernel-lib', 'src', 'backend'))});
+      const models = require(${JSON.stringify(path.join(__dirname, '..', 'kernel-lib', 'src', 'models'))});
+      init().then(() => {
+        const m = models.ctrnn({ n: 6, nIn: 2, nOut: 1, init: { seed: 1 } });
+        const inp = { data: new Float32Array(5 * 2 * 2).fill(0.3), shape: [5, 2, 2] };
+        const { value } = tf.variableGrads(() => tf.mean(m.forward(inp).outputs), [m.params.w]);
+        console.log(JSON.stringify({ info: models.fusedScanInfo(), loss: value.dataSync()[0] }));
+      });`;
+    const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(r.info.available, false);
+    assert.match(r.info.reason, /SharedArrayBuffer/);
+    assert.ok(Number.isFinite(r.loss));
+  });
+
   it('runs on the cpu backend too', async () => {
     const prev = tf.getBackend();
     try {
