@@ -9,7 +9,8 @@
  * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
  * 2 outputs, Adam + global-norm clipping; one `train()` step = forward scan, BPTT, readout, loss, Adam.
  * Sizes: N = 256, B = 32, T = 300 and N = 500, B = 64, T = 2000, each with 2 threads on both sides (the issue's
- * setting) and with 1 thread on both sides. The machine is shared with other work, so each round runs one
+ * setting; ratelab's default adaptive use of them: one thread for the jobs where that measures faster) and with
+ * 1 thread on both sides. The machine is shared with other work, so each round runs one
  * ratelab step and one PyTorch step back to back (order alternating) and the ratio is the median of the
  * per-round ratios; absolute times are only indicative. CPU time per step (all threads) is reported too: under
  * contention threads that wait at barriers (PyTorch's OpenMP, this kernel's) lose wall time unevenly, and the
@@ -107,7 +108,7 @@ interface SizeResult {
 type Step = { ms: number; cpuMs: number };
 
 async function compare(torch: Torch, n: number, B: number, T: number, threads: number, rounds: number, withOpByOp: boolean): Promise<SizeResult> {
-  setFusedScanOptions({ threads });
+  setFusedScanOptions({ threads, adaptiveThreads: true });
   fusedScanWaitThreads(5000);
   await torch.cmd({ cmd: 'threads', n: threads });
   const fused = new RatelabStep(n, B, T);
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
       console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
       console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const s of sizes) {
-        console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
+        console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads}${s.threads > 1 ? ' (adaptive)' : ''} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
           `${s.cpuRatio.toFixed(2)} | ${s.gflops.toFixed(1)} | ${((100 * s.gflops) / (s.threads === 1 ? tPeak1 : tPeak)).toFixed(0)} % | ` +
           `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
           `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);

@@ -92,7 +92,7 @@ describe('models: fused WebAssembly scan', function () {
     await init();
     fusedScanWaitThreads(5000);
   });
-  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32 }));
+  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32, adaptiveThreads: true }));
 
   it('loads the committed module and is chosen on this backend', () => {
     const info = fusedScanInfo();
@@ -241,7 +241,7 @@ describe('models: fused WebAssembly scan', function () {
       const m = ctrnn(FULL(29, act, true));
       const inp = seq(45, 6, 3, (t, b, k) => Math.sin(0.25 * t + b * k));
       const go = () => runWith(m, autoScanKernel, inp, { grads: true });
-      setFusedScanOptions({ threads: 1, checkpoint: false, chunk: 32 });
+      setFusedScanOptions({ threads: 1, checkpoint: false, chunk: 32, adaptiveThreads: false });
       const base = go();
       setFusedScanOptions({ threads: 2 });
       const nt = fusedScanWaitThreads(5000);
@@ -255,7 +255,12 @@ describe('models: fused WebAssembly scan', function () {
       variants.push(go());
       setFusedScanOptions({ checkpoint: 'auto', chunk: 32, tapeLimitBytes: 1000 });
       variants.push(go());
-      setFusedScanOptions({ tapeLimitBytes: 2 ** 30 });
+      // Adaptive thread count (1 or 2 per job, by measured speed): several runs, so both get used.
+      setFusedScanOptions({ tapeLimitBytes: 2 ** 30, checkpoint: false, chunk: 8, adaptiveThreads: true });
+      for (let i = 0; i < 3; i++) variants.push(go());
+      const rate = (scanWasm() as unknown as { rate: Record<string, number> }).rate;
+      assert.ok(Number.isFinite(rate.one) && Number.isFinite(rate.all), `adaptive threads: both counts timed (${JSON.stringify(rate)})`);
+      setFusedScanOptions({ adaptiveThreads: false, chunk: 32 });
       variants.forEach((v, i) => {
         assert.deepEqual(v.rates, base.rates, `${act} variant ${i}: rates differ`);
         for (const k of Object.keys(base.grads!)) assert.deepEqual(v.grads![k], base.grads![k], `${act} variant ${i}: gradient of ${k} differs`);

@@ -25,6 +25,11 @@ export interface FusedScanOptions {
   /** Threads of the fused kernel, the calling one included (default `RATELAB_SCAN_THREADS`, else min(cores, 4)). */
   threads?: number;
   /**
+   * Use one thread instead of all of them while that is faster (default true): on a machine busy with other
+   * work, threads that wait for each other at every step's barrier lose time. Results are the same either way.
+   */
+  adaptiveThreads: boolean;
+  /**
    * Steps per checkpoint segment of the backward pass (rounded up to a multiple of 8), `false` for a full
    * tape, or 'auto' (default): segments of ≈ √T steps when the full tape would exceed `tapeLimitBytes`.
    */
@@ -35,7 +40,7 @@ export interface FusedScanOptions {
   chunk: number;
 }
 
-const options: FusedScanOptions = { enabled: true, checkpoint: 'auto', tapeLimitBytes: 2 ** 30, chunk: 32 };
+const options: FusedScanOptions = { enabled: true, adaptiveThreads: true, checkpoint: 'auto', tapeLimitBytes: 2 ** 30, chunk: 32 };
 
 /** Change fused-scan settings for the whole process (see `FusedScanOptions` for the defaults). */
 export function setFusedScanOptions(o: Partial<FusedScanOptions>): FusedScanOptions {
@@ -45,7 +50,9 @@ export function setFusedScanOptions(o: Partial<FusedScanOptions>): FusedScanOpti
   if (o.chunk !== undefined && !(Number.isInteger(o.chunk) && o.chunk >= 1)) throw new Error(`setFusedScanOptions: chunk must be a positive integer, got ${o.chunk}`);
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw new Error(`setFusedScanOptions: threads must be a positive integer, got ${o.threads}`);
   Object.assign(options, o);
-  if (o.threads !== undefined) scanWasm()?.setThreads(o.threads);
+  const w = o.threads !== undefined || o.adaptiveThreads !== undefined ? scanWasm() : null;
+  if (w && o.threads !== undefined) w.setThreads(o.threads);
+  if (w && o.adaptiveThreads !== undefined) w.adaptive = o.adaptiveThreads;
   return { ...options };
 }
 
