@@ -215,8 +215,11 @@ function symmetricQuasiTriangularSylvester(f: TriangularForm, F: Float64Array): 
   return Y;
 }
 
-/** Gaussian elimination with partial pivoting on an m×m system (m ≤ 4), in place; the solution replaces b. */
-function solveSmall(M: Float64Array, b: Float64Array, m: number): void {
+/**
+ * Gaussian elimination with partial pivoting on an m×m system (m ≤ 4), in place; the solution replaces b.
+ * Exported for the SoC optimiser's own quasi-triangular Lyapunov sweep (papers/soc-reaching/soc.ts).
+ */
+export function solveSmall(M: Float64Array, b: Float64Array, m: number): void {
   for (let k = 0; k < m; k++) {
     let piv = k;
     for (let i = k + 1; i < m; i++) if (Math.abs(M[i * m + k]) > Math.abs(M[piv * m + k])) piv = i;

@@ -25,6 +25,7 @@
  * the register-blocked kernel instead of about a dozen. Work arrays are allocated once per run.
  */
 import { Dense2D, MatrixInput, matmulNT, toDense } from '../../analysis/dense';
+import { solveSmall } from '../../analysis/lyapunov';
 import { realSchur, RealSchur } from '../../analysis/schur';
 import { rng as makeRng } from '../../random';
 import { socWasm } from './soc-wasm';
@@ -292,36 +293,6 @@ function quasiTriangularLyapunovIdentity(
   if (transposed) {
     // Y = Π Z Π: Y[i][j] = Z[n−1−i][n−1−j], i.e. the flat array reversed.
     Z.reverse();
-  }
-}
-
-/** Gaussian elimination with partial pivoting for m ≤ 4 unknowns; the solution replaces b. */
-function solveSmall(M: Float64Array, b: Float64Array, m: number): void {
-  for (let k = 0; k < m; k++) {
-    let piv = k;
-    for (let i = k + 1; i < m; i++) if (Math.abs(M[i * m + k]) > Math.abs(M[piv * m + k])) piv = i;
-    if (M[piv * m + k] === 0) throw new Error('optimiseSoc: singular Lyapunov block (W − sI has eigenvalues λi + λj = 0)');
-    if (piv !== k) {
-      for (let j = 0; j < m; j++) {
-        const t = M[k * m + j];
-        M[k * m + j] = M[piv * m + j];
-        M[piv * m + j] = t;
-      }
-      const t = b[k];
-      b[k] = b[piv];
-      b[piv] = t;
-    }
-    for (let i = k + 1; i < m; i++) {
-      const f = M[i * m + k] / M[k * m + k];
-      if (f === 0) continue;
-      for (let j = k; j < m; j++) M[i * m + j] -= f * M[k * m + j];
-      b[i] -= f * b[k];
-    }
-  }
-  for (let k = m - 1; k >= 0; k--) {
-    let s = b[k];
-    for (let j = k + 1; j < m; j++) s -= M[k * m + j] * b[j];
-    b[k] = s / M[k * m + k];
   }
 }
 
