@@ -49,7 +49,7 @@ export const FLAG = {
 export const ACT_ID: Record<string, number> = { relu: 0, tanh: 1, retanh: 2, sigmoid: 3, softplus: 4, linear: 5 };
 
 /** Control block words (scan.c). */
-const C_JOB_GEN = 0, C_WORKER_SLEEP = 4, C_SHUTDOWN = 32, C_SPIN = 33, C_READY = 48;
+const C_JOB_GEN = 0, C_SHUTDOWN = 32, C_SPIN = 33, C_READY = 48;
 const CTL_WORDS = 64;
 /** Worker threads at most (ready flags in the control block; also the per-thread scratch of a job). */
 export const MAX_WORKERS = CTL_WORDS - C_READY - 1;
@@ -307,7 +307,6 @@ export class ScanWasm {
     Atomics.store(v, this.ctl / 4 + C_SHUTDOWN, 1);
     Atomics.add(v, this.ctl / 4 + C_JOB_GEN, 1);
     Atomics.notify(v, this.ctl / 4 + C_JOB_GEN);
-    void C_WORKER_SLEEP;
     this.workers = [];
     this.wantThreads = 1;
   }
