@@ -20,7 +20,8 @@ function checkPairs(x: ArrayLike<number>, y: ArrayLike<number>, where: string): 
   return x.length;
 }
 
-function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
+/** Means and centred sums of squares and products of paired samples: what Pearson's r and a line fit share. */
+export function centredMoments(x: ArrayLike<number>, y: ArrayLike<number>): { mx: number; my: number; sxx: number; sxy: number; syy: number } {
   const n = x.length;
   let mx = 0;
   let my = 0;
@@ -40,6 +41,11 @@ function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return { mx, my, sxx, sxy, syy };
+}
+
+function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const { sxx, sxy, syy } = centredMoments(x, y);
   if (sxx === 0 || syy === 0) return NaN; // a constant input: correlation undefined (scipy warns and returns nan)
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }

@@ -2,6 +2,7 @@
  * Simple linear regression (scipy.stats.linregress), the coefficient of determination (sklearn r2_score), and
  * binned mean ± SEM.
  */
+import { centredMoments } from './correlation';
 import { studentTTwoSided } from './special-functions';
 
 export interface LinearFit {
@@ -21,22 +22,7 @@ export function linearRegression(x: ArrayLike<number>, y: ArrayLike<number>): Li
   const n = x.length;
   if (n !== y.length) throw new Error(`linearRegression: x and y must have the same length, got ${n} and ${y.length}`);
   if (n < 2) throw new Error(`linearRegression: need at least 2 points, got ${n}`);
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (x[i] - mx) ** 2;
-    sxy += (x[i] - mx) * (y[i] - my);
-    syy += (y[i] - my) ** 2;
-  }
+  const { mx, my, sxx, sxy, syy } = centredMoments(x, y);
   if (sxx === 0) throw new Error('linearRegression: all x values are identical, the slope is undefined');
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
