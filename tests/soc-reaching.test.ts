@@ -7,6 +7,7 @@
  * form and a simulation.
  */
 import { strict as assert } from 'assert';
+import * as path from 'path';
 import { expm } from '../kernel-lib/src/analysis';
 import * as soc from '../kernel-lib/src/papers/soc-reaching';
 import { rng } from '../kernel-lib/src/random';
@@ -19,20 +20,14 @@ W = np.array(d['W']).reshape(n, n)
 ev = np.linalg.eigvals(W)
 print(json.dumps({'alpha': float(ev.real.max()), 'radius': float(abs(ev).max())}))`;
 
-/** The recipe in numpy/scipy, constraint order as in the issue (self-connections excluded before sparsifying). */
+/** One step of the recipe in numpy/scipy (tests/reference/soc_recipe.py, shared with bench/soc.ts). */
 const SCIPY_STEP = `
 import json, sys, numpy as np
-from scipy.linalg import solve_continuous_lyapunov as lyap
-d = json.load(sys.stdin); N = d['n']; W = np.array(d['W']).reshape(N, N); E = N // 2; g = 3.0
-a = np.linalg.eigvals(W).real.max(); s = max(1.5 * a, a + 0.2); A = W - s * np.eye(N)
-Q = lyap(A.T, -2 * np.eye(N)); P = lyap(A, -2 * np.eye(N)); G = Q @ P / np.trace(Q @ P)
-W[:, E:] -= 10 * G[:, E:]
-I = W[:, E:]; I[I > 0] = 0; I[np.arange(E, N), np.arange(N - E)] = 0
-flat = W[:, E:].ravel().copy(); k = int(0.4 * flat.size)
-flat[np.argsort(flat, kind='stable')[k:]] = 0; W[:, E:] = flat.reshape(N, N - E)
-mEE = W[:E, :E].mean(); mEI = W[E:, :E].mean(); mIE = W[:E, E:].mean(); mII = W[E:, E:].mean()
-W[:E, E:] *= -g * mEE / mIE; W[E:, E:] *= -g * mEI / mII; np.fill_diagonal(W, 0)
-print(json.dumps({'W': W.ravel().tolist(), 'alpha': float(a), 'after': float(np.linalg.eigvals(W).real.max())}))`;
+sys.path.insert(0, ${JSON.stringify(path.join(__dirname, 'reference'))})
+from soc_recipe import soc_step, spectral_abscissa
+d = json.load(sys.stdin); N = d['n']; W = np.array(d['W']).reshape(N, N)
+a = soc_step(W)
+print(json.dumps({'W': W.ravel().tolist(), 'alpha': a, 'after': spectral_abscissa(W)}))`;
 
 describe('soc-reaching: stability-optimised circuit', () => {
   it('builds the initial network with the stated statistics', () => {
