@@ -263,7 +263,7 @@ print(json.dumps(out))`, { n, a: alpha, w, x0: [1, 0, -1, 0.5, 0.2, -0.3], T });
   it('forward without gradients leaves no tensors behind', () => {
     const m = ctrnn({ ...FULL, n: 6, tau: 3 });
     const inp = seq(8, 2, 3, () => 0.5);
-    tf.tidy(() => m.forward(inp));
+    tf.tidy(() => { m.forward(inp); });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.dispose(Object.values(m.forward(inp, { perturbations: [{ from: 1, to: 3, units: [0], mode: 'silence' }] })).filter((x) => x instanceof tf.Tensor));
     assert.equal(tf.memory().numTensors, before);

@@ -47,7 +47,7 @@ describe('rhythmic timing: the network and its training', function () {
     const sigma = 0.1 * Math.sqrt(2 / (2 * n));
     assert.ok(Math.abs(sumAbs / nz / (sigma * Math.sqrt(2 / Math.PI)) - 1) < 0.02, `mean |w| ${sumAbs / nz}`);
     const sd = (name: string) => {
-      const d = m.params[name].dataSync();
+      const d = Float64Array.from(m.params[name].dataSync());
       return Math.sqrt(d.reduce((s, v) => s + v * v, 0) / d.length);
     };
     assert.ok(Math.abs(sd('w_in') / Math.sqrt(2 / (n + 2)) - 1) < 0.15, `w_in sd ${sd('w_in')}`);
