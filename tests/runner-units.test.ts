@@ -19,10 +19,12 @@ import { PYTHON, rmTmp, tmpDir } from './helpers/python';
 
 function iopub(msgType: string, content: Record<string, unknown>): Message {
   return {
+    identities: [],
     header: { msg_id: 'm', session: 's', username: 'u', date: '', msg_type: msgType, version: '5.3' },
     parent_header: {},
     metadata: {},
     content,
+    buffers: [],
   };
 }
 

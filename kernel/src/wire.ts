@@ -1,6 +1,8 @@
 /**
  * Jupyter wire protocol (messaging spec 5.3): framing, HMAC-SHA256 signing and verification.
  * https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol
+ * The one implementation in the project: the client in tools/ uses it too (through kernel/dist, see
+ * tools/src/wire.ts), so kernel and runner cannot drift apart on framing or signing.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
 
@@ -84,6 +86,18 @@ export function encode(msg: Message<unknown>, signer: Signer): Buffer[] {
   return [...msg.identities, DELIMITER, Buffer.from(signer.sign(parts), 'ascii'), ...parts, ...msg.buffers];
 }
 
+/** Exported for clients (tools/), which start conversations and so have no parent to take the username from. */
+export function newHeader(msgType: string, session: string, username: string): Header {
+  return {
+    msg_id: randomUUID(),
+    session,
+    username,
+    date: new Date().toISOString(),
+    msg_type: msgType,
+    version: PROTOCOL_VERSION,
+  };
+}
+
 /** A new message of `msgType` whose parent is `parent` (replies copy the routing identities). */
 export function makeMessage<C>(
   msgType: string,
@@ -94,14 +108,7 @@ export function makeMessage<C>(
 ): Message<C> {
   return {
     identities,
-    header: {
-      msg_id: randomUUID(),
-      session,
-      username: parent?.header.username ?? 'kernel',
-      date: new Date().toISOString(),
-      msg_type: msgType,
-      version: PROTOCOL_VERSION,
-    },
+    header: newHeader(msgType, session, parent?.header.username ?? 'kernel'),
     parent_header: parent ? parent.header : {},
     metadata: {},
     content,

@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as zmq from 'zeromq';
 
 import { KernelSpec, kernelCommand } from './kernelspec';
-import { decode, encode, Message, newHeader, Signer } from './wire';
+import { decode, encode, Message, newMessage, Signer } from './wire';
 
 export interface KernelLaunchOptions {
   spec: KernelSpec;
@@ -135,7 +135,7 @@ export class KernelClient {
     iopub.connect(addr(iopubPort));
     iopub.subscribe();
 
-    const client = new KernelClient(opts.spec, proc, connectionFile, new Signer(key), shell, control, iopub);
+    const client = new KernelClient(opts.spec, proc, connectionFile, new Signer(key, conn.signature_scheme), shell, control, iopub);
     try {
       await client.waitReady(opts.startTimeoutMs ?? 60_000);
     } catch (e) {
@@ -263,7 +263,7 @@ export class KernelClient {
   }
 
   private message(type: string, content: Record<string, unknown>): Message {
-    return { header: newHeader(type, this.session), parent_header: {}, metadata: {}, content };
+    return newMessage(type, content, this.session);
   }
 
   /** zeromq.js allows one send at a time per socket, so sends are chained. */
