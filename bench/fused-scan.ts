@@ -27,7 +27,8 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { init, tf } from '../kernel-lib/src/backend';
 import { autoScanKernel, ctrnn, Ctrnn, fusedScanInfo, fusedScanWaitThreads, setFusedScanOptions, tfjsScanKernel } from '../kernel-lib/src/models';
-import { KIND, scanWasm } from '../kernel-lib/src/models/scan-wasm';
+import { scanEngine } from '../kernel-lib/src/models/fused-scan';
+import { KIND } from '../kernel-lib/src/models/scan-engine';
 import { Adam, train } from '../kernel-lib/src/train';
 
 const N_IN = 4, N_OUT = 2;
@@ -80,9 +81,9 @@ class RatelabStep {
   dispose(): void { this.m.dispose(); this.opt?.dispose(); }
 }
 
-/** Best GFLOP/s of the kernel's own C[M, N] = A[M, K]·B (packed) on `threads` threads. */
-function wasmGemmPeak(n: number, threads: number, reps: number): number {
-  const w = scanWasm()!;
+/** Best GFLOP/s of the kernel's own C[M, N] = A[M, K]·B (packed) on `threads` threads (the build in use). */
+function kernelGemmPeak(n: number, threads: number, reps: number): number {
+  const w = scanEngine()!;
   const A = w.alloc(n * n * 4), Bp = w.alloc(n * n * 4), C = w.alloc(n * n * 4);
   w.f32(A.ptr, n * n).forEach((_, i, a) => { a[i] = Math.sin(i); });
   w.f32(Bp.ptr, n * n).forEach((_, i, a) => { a[i] = Math.cos(i); });
@@ -185,10 +186,11 @@ async function main(): Promise<void> {
   const threads = fusedScanWaitThreads(5000);
   const fi = fusedScanInfo();
   console.log(String(info));
-  console.log(`fused scan: ${fi.available ? `WebAssembly SIMD128, ${threads} thread${threads === 1 ? '' : 's'}` : `unavailable (${fi.reason})`}; ` +
+  const engineLabel = fi.engine === 'native-avx2' ? 'native AVX2+FMA addon' : 'WebAssembly SIMD128';
+  console.log(`fused scan: ${fi.available ? `${engineLabel}, ${threads} thread${threads === 1 ? '' : 's'}` : `unavailable (${fi.reason})`}; ` +
     `date ${new Date().toISOString().slice(0, 10)}; shared machine: ratios from interleaved steps, absolute times indicative`);
   const memoryOnly = process.argv.includes('--memory-only');
-  const out: Record<string, unknown> = { date: new Date().toISOString(), backend: String(info), threads };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), backend: String(info), engine: fi.engine, threads };
   const torch = new Torch();
   try {
     if (!memoryOnly) {
@@ -196,10 +198,10 @@ async function main(): Promise<void> {
       const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
       await torch.cmd({ cmd: 'threads', n: 1 });
       const tPeak1 = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 3 })).gflops;
-      const wPeak = wasmGemmPeak(1024, threads, 5);
-      const wPeak1 = wasmGemmPeak(1024, 1, 3);
+      const wPeak = kernelGemmPeak(1024, threads, 5);
+      const wPeak1 = kernelGemmPeak(1024, 1, 3);
       console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
-        `ratelab WebAssembly n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
+        `ratelab ${engineLabel} n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
       const sizes: SizeResult[] = [];
       for (const th of [2, 1]) {
         sizes.push(await compare(torch, 256, 32, 300, th, rounds || 8, th === 2));
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
       }
       setFusedScanOptions({ threads });
       console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);
-      console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of wasm sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
+      console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of own sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
       console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const s of sizes) {
         console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads}${s.threads > 1 ? ' (adaptive)' : ''} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
           `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
           `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);
       }
-      Object.assign(out, { load: { start: loadStart, end: load() }, sgemm: { torch: tPeak, torch1: tPeak1, wasm: wPeak, wasm1: wPeak1 }, sizes });
+      Object.assign(out, { load: { start: loadStart, end: load() }, sgemm: { torch: tPeak, torch1: tPeak1, kernel: wPeak, kernel1: wPeak1 }, sizes });
     }
     if (!quick) {
       const [n, B, T] = [1024, 64, 2000];

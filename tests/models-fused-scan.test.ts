@@ -1,5 +1,6 @@
 /**
- * The fused WebAssembly scan (models/fused-scan.ts, wasm/scan.c) against the op-by-op tfjs scan: forward rates
+ * The fused scan (models/fused-scan.ts, wasm/scan.c), each build (native AVX2 addon, WebAssembly), against
+ * the op-by-op tfjs scan: forward rates
  * and states and every gradient, for each activation, several sizes (padding, batch tails, several chunks),
  * with and without noise, unit perturbations; its float32 elementary functions against float64; threads and
  * checkpointing bit for bit; fallbacks; freed memory; and that the committed .wasm is built from the source.
@@ -14,7 +15,8 @@ import {
   fusedScanWaitThreads, Perturbation, Sequence, setFusedScanOptions, tfjsScanKernel,
 } from '../kernel-lib/src/models';
 import { readoutProduct } from '../kernel-lib/src/models/readout';
-import { scanWasm, scanWasmPath } from '../kernel-lib/src/models/scan-wasm';
+import { scanEngine } from '../kernel-lib/src/models/fused-scan';
+import { scanWasmPath } from '../kernel-lib/src/models/scan-wasm';
 import { rmTmp, tmpDir } from './helpers/python';
 
 const ACTS: ActivationName[] = ['relu', 'tanh', 'retanh', 'sigmoid', 'softplus', 'linear'];
@@ -86,17 +88,24 @@ const PLAIN = (n: number, activation: ActivationName, noise: boolean): CtrnnConf
   noise: noise ? { rec: 0.1, scaling: 'unscaled' } : undefined,
 });
 
-describe('models: fused WebAssembly scan', function () {
+for (const engine of ['native', 'wasm'] as const) describe(`models: fused scan, ${engine} build`, function () {
   this.timeout(120000);
-  before(async () => {
+  before(async function () {
     await init();
+    setFusedScanOptions({ engine });
+    if (!scanEngine()) {
+      // The native addon is optional (built at install when a C compiler is there); say why it is not tested.
+      console.log(`      (skipped: ${fusedScanInfo().reason})`);
+      this.skip();
+    }
     fusedScanWaitThreads(5000);
   });
-  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32, adaptiveThreads: true }));
+  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32, adaptiveThreads: true, engine: 'auto' }));
 
-  it('loads the committed module and is chosen on this backend', () => {
+  it('loads and is chosen on this backend', () => {
     const info = fusedScanInfo();
     assert.ok(info.available, `fused scan unavailable: ${info.reason}`);
+    assert.equal(info.engine, engine === 'native' ? 'native-avx2' : 'wasm-simd128');
     assert.ok(info.threads >= 1);
     const m = ctrnn(PLAIN(8, 'relu', false));
     assert.equal(m.kernel, autoScanKernel);
@@ -104,11 +113,11 @@ describe('models: fused WebAssembly scan', function () {
   });
 
   it('vector exp, log, activations and derivatives match float64 (a few float32 ulp)', () => {
-    const w = scanWasm()!;
+    const w = scanEngine()!;
     const xs: number[] = [];
     for (let x = -30; x <= 30; x += 0.0137) xs.push(x);
     for (const x of [-100, -88, -50, -13.95, -13.93, -1e-3, -1e-6, 0, 1e-6, 1e-3, 0.3999, 0.4, 0.4001, 13.93, 13.95, 50, 88, 100]) xs.push(x);
-    while (xs.length % 4) xs.push(0.5);
+    while (xs.length % 8) xs.push(0.5);
     const n = xs.length;
     const x = w.alloc(n * 4), y = w.alloc(n * 4);
     const run = (which: number, input: number[]) => {
@@ -245,7 +254,7 @@ describe('models: fused WebAssembly scan', function () {
       const base = go();
       setFusedScanOptions({ threads: 2 });
       const nt = fusedScanWaitThreads(5000);
-      assert.ok(nt >= 2, `second thread did not start (${nt}); errors: ${scanWasm()!.workerErrors().join('; ')}`);
+      assert.ok(nt >= 2, `second thread did not start (${nt}); errors: ${scanEngine()!.workerErrors().join('; ')}`);
       const variants = [go()];
       setFusedScanOptions({ checkpoint: 8 });
       variants.push(go());
@@ -258,7 +267,7 @@ describe('models: fused WebAssembly scan', function () {
       // Adaptive thread count (1 or 2 per job, by measured speed): several runs, so both get used.
       setFusedScanOptions({ tapeLimitBytes: 2 ** 30, checkpoint: false, chunk: 8, adaptiveThreads: true });
       for (let i = 0; i < 3; i++) variants.push(go());
-      const rate = (scanWasm() as unknown as { rate: Record<string, number> }).rate;
+      const rate = (scanEngine() as unknown as { rate: Record<string, number> }).rate;
       assert.ok(Number.isFinite(rate.one) && Number.isFinite(rate.all), `adaptive threads: both counts timed (${JSON.stringify(rate)})`);
       setFusedScanOptions({ adaptiveThreads: false, chunk: 32 });
       variants.forEach((v, i) => {
@@ -270,7 +279,7 @@ describe('models: fused WebAssembly scan', function () {
   });
 
   it('frees its memory once the gradient is taken, and after a forward pass without gradients', () => {
-    const w = scanWasm()!;
+    const w = scanEngine()!;
     const m = ctrnn(PLAIN(33, 'relu', true));
     const inp = seq(20, 4, 4, (t, b, k) => Math.cos(t + b + k));
     runWith(m, autoScanKernel, inp, { grads: true });
@@ -280,6 +289,12 @@ describe('models: fused WebAssembly scan', function () {
     assert.equal(w.inUse, before);
     m.dispose();
   });
+
+});
+
+describe('models: fused scan, either build', function () {
+  this.timeout(120000);
+  before(() => init());
 
   it('falls back to the op-by-op scan for connection perturbations, custom activations and the autodiff reference', () => {
     const m = ctrnn(FULL(9, 'relu', false));
@@ -331,11 +346,29 @@ describe('models: fused WebAssembly scan', function () {
         const { value } = tf.variableGrads(() => tf.mean(m.forward(inp).outputs), [m.params.w]);
         console.log(JSON.stringify({ info: models.fusedScanInfo(), loss: value.dataSync()[0] }));
       });`;
-    const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8' });
+    const env = { ...process.env, RATELAB_SCAN_ENGINE: 'wasm' };
+    const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', env });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     assert.equal(r.info.available, false);
     assert.match(r.info.reason, /SharedArrayBuffer/);
     assert.ok(Number.isFinite(r.loss));
+  });
+
+  it('without the native addon (not built at install: no compiler), the WebAssembly build runs and says why', function () {
+    const src = path.join(__dirname, '..', 'kernel-lib', 'src', 'models');
+    const script = `
+      const fs = require('fs');
+      const exists = fs.existsSync;
+      fs.existsSync = (p) => (String(p).endsWith('scan.node') ? false : exists(p));
+      const models = require(${JSON.stringify(src)});
+      const { scanNativeError } = require(${JSON.stringify(path.join(src, 'scan-native'))});
+      console.log(JSON.stringify({ info: models.fusedScanInfo(), why: scanNativeError() }));`;
+    const env = { ...process.env, RATELAB_SCAN_ENGINE: 'auto' };
+    const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', env });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(r.info.available, true);
+    assert.equal(r.info.engine, 'wasm-simd128');
+    assert.match(r.why, /scan\.node is not built/);
   });
 
   it('runs on the cpu backend too', async () => {

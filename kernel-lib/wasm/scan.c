@@ -1,13 +1,18 @@
 /*
- * Fused CT-RNN scan for WebAssembly (SIMD128 + threads): forward Euler steps and backward pass through time.
- * Built by scripts/build-wasm.sh into kernel-lib/wasm/scan.wasm (committed; users never need a compiler).
- * The JavaScript side is kernel-lib/src/models/fused-scan.ts (it owns memory layout, chunking and threads).
+ * Fused CT-RNN scan: forward Euler steps and backward pass through time, one source for two builds:
+ *   - WebAssembly (SIMD128 + threads): scripts/build-wasm.sh → kernel-lib/wasm/scan.wasm (committed; users
+ *     never need a compiler), run by kernel-lib/src/models/scan-wasm.ts;
+ *   - a Node addon for x86-64 with AVX2 + FMA: kernel-lib/native/scan-node.c includes this file, and
+ *     scripts/build-native.js compiles it at `npm ci` when a C compiler is there (else the WebAssembly build
+ *     is used); run by kernel-lib/src/models/scan-native.ts.
+ * The vector layer (8 lanes = one panel row, and the tile height MR) is in simd8.h. The JavaScript side
+ * (fused-scan.ts) owns memory layout, chunking and threads.
  *
  * Per step t (rows b = trials, columns i = units, all arrays row-major with padded row length NP):
  *   z_t = r_{t-1} Wᵀ + u_t W_inᵀ + b
  *   x_t = x_{t-1} + α ⊙ (z_t − x_{t-1}) + s ⊙ ε_t
  *   r_t = P_t(k ⊙ f(g ⊙ x_t + c))
- * The product r_{t-1} Wᵀ and the elementwise update are fused: each 4×8 tile of z is turned into x_t, r_t
+ * The product r_{t-1} Wᵀ and the elementwise update are fused: each MR×8 tile of z is turned into x_t, r_t
  * as soon as it is computed (no pass over a [B, N] z). Backward, dr_{t-1} = dz_t W is fused the same way
  * with the elementwise chain rule of step t−1; dW = Σ_t dz_tᵀ r_{t-1} is a product over groups of 8 steps
  * from packed copies. Columns of r that are zero for every trial (silent ReLU units) are skipped in the
@@ -17,49 +22,56 @@
  * per-unit gradient sums and the rows of dW belong to the owner of the column, so the only cross-thread
  * dependency is the next step's product reading all of r_{t-1} (forward) or dz_t (backward): one barrier
  * per step. Each output element is computed by the same instruction sequence whatever the thread count,
- * so results are bitwise identical for 1 or more threads.
+ * so results are bitwise identical for 1 or more threads (per build: the two builds round differently).
  *
- * No libc, no static data: everything lives in memory the JavaScript side allocates and passes in.
+ * No libc in the WebAssembly build and no static data in either: everything lives in memory the
+ * JavaScript side allocates and passes in.
  */
 #include <stdint.h>
-#include <wasm_simd128.h>
+#include "simd8.h"
 
-typedef float f32;
-typedef v128_t vf;
-
+#if defined(__wasm__)
 #define EXPORT(name) __attribute__((export_name(#name)))
-#define INLINE static inline __attribute__((always_inline))
+#else
+#define EXPORT(name) static
+#endif
 
-#define ADD wasm_f32x4_add
-#define SUB wasm_f32x4_sub
-#define MUL wasm_f32x4_mul
-#define SPLAT wasm_f32x4_splat
-#define LD(p) wasm_v128_load(p)
-#define ST(p, x) wasm_v128_store(p, x)
+#if defined(__clang__)
+#define NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define NO_UNROLL
+#endif
 
 /* ---------------------------------------------------------------------------------------------------------
- * Job descriptor: 4-byte fields only, written by JavaScript (same order as JOB_FIELDS in fused-scan.ts).
+ * Job descriptor: 4-byte fields written by JavaScript (same order as JOB_FIELDS in scan-engine.ts). Pointers
+ * are offsets into the module's memory; the native addon turns them into addresses (JOB_LAYOUT, in order).
  * ------------------------------------------------------------------------------------------------------- */
-typedef struct {
-  int32_t kind, nt, NP, B, nIn, K, act, flags;
-  f32 *wpf, *wpb, *wint, *bvec, *alpha, *oma, *gain, *shift, *resp, *ns;
-  f32 *R, *X, *ZMX, *U, *EPS;
-  int32_t *pidx;
-  f32 *pscale, *padd;
-  f32 *DR, *DZ, *DZC, *DXC;
-  f32 *dW, *dWinT, *db, *dalpha, *dgain, *dshift, *dresp, *dns, *dr0;
-  /* plain product C[M, NP] = A[M, KK] · Bp (packed panels), for the sgemm peak measurement */
-  f32 *A, *C;
-  int32_t M, KK;
-  /* Active-column flags (one byte per unit, nonzero: some trial's rate is not 0), parallel to R's blocks, and
-   * per-thread scratch for the list of active columns (NP ints per thread). */
-  uint8_t *ACT;
-  int32_t *IDX;
-  /* Per-thread packing space for dW (2·GROUP·B·NP floats per thread). */
-  f32 *PK;
-} Job;
+#define JOB_LAYOUT(I, P)                                                                                      \
+  I(kind) I(nt) I(NP) I(B) I(nIn) I(K) I(act) I(flags)                                                        \
+  P(f32, wpf) P(f32, wpb) P(f32, wint) P(f32, bvec) P(f32, alpha) P(f32, oma) P(f32, gain) P(f32, shift)      \
+  P(f32, resp) P(f32, ns)                                                                                     \
+  P(f32, R) P(f32, X) P(f32, ZMX) P(f32, U) P(f32, EPS)                                                       \
+  P(int32_t, pidx) P(f32, pscale) P(f32, padd)                                                                \
+  P(f32, DR) P(f32, DZ) P(f32, DZC) P(f32, DXC)                                                               \
+  P(f32, dW) P(f32, dWinT) P(f32, db) P(f32, dalpha) P(f32, dgain) P(f32, dshift) P(f32, dresp) P(f32, dns)   \
+  P(f32, dr0)                                                                                                 \
+  /* plain product C[M, NP] = A[M, KK] · Bp (packed panels), for the sgemm peak measurement */                \
+  P(f32, A) P(f32, C) I(M) I(KK)                                                                              \
+  /* Active-column flags (one byte per unit, nonzero: some trial's rate is not 0), parallel to R's blocks,    \
+   * and per-thread scratch: a tile, then the list of active columns (NP + 64 ints per thread). */          \
+  P(uint8_t, ACT) P(int32_t, IDX)                                                                             \
+  /* Per-thread packing space for dW (2·GROUP·B·NP floats per thread). */                                     \
+  P(f32, PK)
 
-_Static_assert(sizeof(Job) == 46 * 4, "Job layout must match JOB_FIELDS in fused-scan.ts");
+#define JOB_INT(name) int32_t name;
+#define JOB_PTR(type, name) type *name;
+typedef struct { JOB_LAYOUT(JOB_INT, JOB_PTR) } Job;
+#undef JOB_INT
+#undef JOB_PTR
+
+#if defined(__wasm__)
+_Static_assert(sizeof(Job) == 46 * 4, "Job layout must match JOB_FIELDS in scan-engine.ts");
+#endif
 
 /* Steps per partial sum of dW (chunk lengths are multiples of it: see dw_chunk); at most 32 (a bit mask). */
 #define GROUP 8
@@ -76,80 +88,76 @@ enum { C_JOB_GEN = 0, C_JOB_PTR = 1, C_DONE = 2, C_MAIN_SLEEP = 3, C_WORKER_SLEE
        C_SHUTDOWN = 32, C_SPIN = 33, C_READY = 48 /* C_READY + tid */ };
 
 /* ---------------------------------------------------------------------------------------------------------
- * Elementary functions (vector, float32). Accuracy: a few ulp, checked against float64 in the tests.
+ * Elementary functions (8 lanes, float32). Accuracy: a few ulp, checked against float64 in the tests.
  * ------------------------------------------------------------------------------------------------------- */
-INLINE vf vexp(vf x) {
+INLINE v8 vexp(v8 x) {
   /* Cephes expf: 2^n · e^r, |r| ≤ ln2/2, degree-6 polynomial. Clamped so that 2^n stays a normal float. */
-  x = wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(-87.33f)), SPLAT(88.0f));
-  vf n = wasm_f32x4_nearest(MUL(x, SPLAT(1.44269504088896341f)));
-  vf r = SUB(SUB(x, MUL(n, SPLAT(0.693359375f))), MUL(n, SPLAT(-2.12194440e-4f)));
-  vf p = SPLAT(1.9875691500e-4f);
-  p = ADD(MUL(p, r), SPLAT(1.3981999507e-3f));
-  p = ADD(MUL(p, r), SPLAT(8.3334519073e-3f));
-  p = ADD(MUL(p, r), SPLAT(4.1665795894e-2f));
-  p = ADD(MUL(p, r), SPLAT(1.6666665459e-1f));
-  p = ADD(MUL(p, r), SPLAT(5.0000001201e-1f));
-  vf y = ADD(ADD(MUL(MUL(p, r), r), r), SPLAT(1.0f));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return MUL(y, e);
+  x = v_min(v_max(x, v_splat(-87.33f)), v_splat(88.0f));
+  v8 n = v_nearest(v_mul(x, v_splat(1.44269504088896341f)));
+  v8 r = v_sub(v_sub(x, v_mul(n, v_splat(0.693359375f))), v_mul(n, v_splat(-2.12194440e-4f)));
+  v8 p = v_splat(1.9875691500e-4f);
+  p = v_fma(p, r, v_splat(1.3981999507e-3f));
+  p = v_fma(p, r, v_splat(8.3334519073e-3f));
+  p = v_fma(p, r, v_splat(4.1665795894e-2f));
+  p = v_fma(p, r, v_splat(1.6666665459e-1f));
+  p = v_fma(p, r, v_splat(5.0000001201e-1f));
+  v8 y = v_add(v_add(v_mul(v_mul(p, r), r), r), v_splat(1.0f));
+  return v_mul(y, v_pow2i(n));
 }
 
-INLINE vf vtanh(vf x) {
+INLINE v8 vtanh(v8 x) {
   /* |x| < 0.4: Taylor series to x^17 (terms shrink by (2x/π)² < 0.07); otherwise (1 − e)/(1 + e), e = e^{−2|x|}. */
-  vf ax = wasm_f32x4_abs(x);
-  vf x2 = MUL(x, x);
-  vf p = SPLAT(5.9002744094558598e-4f);  /* 6404582/10854718875 */
-  p = ADD(MUL(p, x2), SPLAT(-1.4558343870513183e-3f));
-  p = ADD(MUL(p, x2), SPLAT(3.5921280365724811e-3f));
-  p = ADD(MUL(p, x2), SPLAT(-8.8632355299021973e-3f));
-  p = ADD(MUL(p, x2), SPLAT(2.1869488536155203e-2f));
-  p = ADD(MUL(p, x2), SPLAT(-5.3968253968253971e-2f));
-  p = ADD(MUL(p, x2), SPLAT(1.3333333333333333e-1f));
-  p = ADD(MUL(p, x2), SPLAT(-3.3333333333333333e-1f));
-  vf small = ADD(x, MUL(MUL(p, x2), x));
-  vf e = vexp(MUL(ax, SPLAT(-2.0f)));
-  vf big = wasm_f32x4_div(SUB(SPLAT(1.0f), e), ADD(SPLAT(1.0f), e));
-  big = wasm_v128_or(big, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000))); /* sign of x */
-  return wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, SPLAT(0.4f)));
+  v8 ax = v_abs(x);
+  v8 x2 = v_mul(x, x);
+  v8 p = v_splat(5.9002744094558598e-4f);  /* 6404582/10854718875 */
+  p = v_fma(p, x2, v_splat(-1.4558343870513183e-3f));
+  p = v_fma(p, x2, v_splat(3.5921280365724811e-3f));
+  p = v_fma(p, x2, v_splat(-8.8632355299021973e-3f));
+  p = v_fma(p, x2, v_splat(2.1869488536155203e-2f));
+  p = v_fma(p, x2, v_splat(-5.3968253968253971e-2f));
+  p = v_fma(p, x2, v_splat(1.3333333333333333e-1f));
+  p = v_fma(p, x2, v_splat(-3.3333333333333333e-1f));
+  v8 small = v_add(x, v_mul(v_mul(p, x2), x));
+  v8 e = vexp(v_mul(ax, v_splat(-2.0f)));
+  v8 big = v_div(v_sub(v_splat(1.0f), e), v_add(v_splat(1.0f), e));
+  big = v_or(big, v_signbit(x));
+  return v_select(v_lt(ax, v_splat(0.4f)), small, big);
 }
 
-INLINE vf vsigmoid(vf x) { return wasm_f32x4_div(SPLAT(1.0f), ADD(SPLAT(1.0f), vexp(wasm_f32x4_neg(x)))); }
+INLINE v8 vsigmoid(v8 x) { return v_div(v_splat(1.0f), v_add(v_splat(1.0f), vexp(v_neg(x)))); }
 
-INLINE vf vlog(vf u) {
+INLINE v8 vlog(v8 u) {
   /* u > 0 normal: u = m·2^e, m ∈ [√½, √2); log m = 2 atanh(s), s = (m−1)/(m+1), |s| ≤ 0.172. */
-  v128_t bits = u;
-  v128_t e = wasm_i32x4_sub(wasm_u32x4_shr(bits, 23), wasm_i32x4_splat(127));
-  vf m = wasm_v128_or(wasm_v128_and(bits, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x3f800000));
-  v128_t hi = wasm_f32x4_gt(m, SPLAT(1.41421356f));
-  m = wasm_v128_bitselect(MUL(m, SPLAT(0.5f)), m, hi);
-  e = wasm_i32x4_sub(e, hi); /* hi is −1 where true */
-  vf s = wasm_f32x4_div(SUB(m, SPLAT(1.0f)), ADD(m, SPLAT(1.0f)));
-  vf s2 = MUL(s, s);
-  vf p = SPLAT(1.0f / 11);
-  p = ADD(MUL(p, s2), SPLAT(1.0f / 9));
-  p = ADD(MUL(p, s2), SPLAT(1.0f / 7));
-  p = ADD(MUL(p, s2), SPLAT(1.0f / 5));
-  p = ADD(MUL(p, s2), SPLAT(1.0f / 3));
-  vf lm = MUL(MUL(SPLAT(2.0f), s), ADD(SPLAT(1.0f), MUL(p, s2)));
-  vf ef = wasm_f32x4_convert_i32x4(e);
-  return ADD(ADD(MUL(ef, SPLAT(0.693359375f)), lm), MUL(ef, SPLAT(-2.12194440e-4f)));
+  v8 ef, m = v_frexp(u, &ef);
+  v8 hi = v_gt(m, v_splat(1.41421356f));
+  m = v_select(hi, v_mul(m, v_splat(0.5f)), m);
+  ef = v_add(ef, v_and(hi, v_splat(1.0f)));
+  v8 s = v_div(v_sub(m, v_splat(1.0f)), v_add(m, v_splat(1.0f)));
+  v8 s2 = v_mul(s, s);
+  v8 p = v_splat(1.0f / 11);
+  p = v_fma(p, s2, v_splat(1.0f / 9));
+  p = v_fma(p, s2, v_splat(1.0f / 7));
+  p = v_fma(p, s2, v_splat(1.0f / 5));
+  p = v_fma(p, s2, v_splat(1.0f / 3));
+  v8 lm = v_mul(v_mul(v_splat(2.0f), s), v_fma(p, s2, v_splat(1.0f)));
+  return v_add(v_fma(ef, v_splat(0.693359375f), lm), v_mul(ef, v_splat(-2.12194440e-4f)));
 }
 
-INLINE vf vsoftplus(vf x) {
+INLINE v8 vsoftplus(v8 x) {
   /* tfjs: x above 13.94, e^x below −13.94, log(1 + e^x) between; log1p via log(u) − ((u − 1) − y)/u. */
-  vf y = vexp(x);
-  vf u = ADD(SPLAT(1.0f), y);
-  vf l = SUB(vlog(u), wasm_f32x4_div(SUB(SUB(u, SPLAT(1.0f)), y), u));
+  v8 y = vexp(x);
+  v8 u = v_add(v_splat(1.0f), y);
+  v8 l = v_sub(vlog(u), v_div(v_sub(v_sub(u, v_splat(1.0f)), y), u));
   const f32 th = 13.942385152878742f;
-  l = wasm_v128_bitselect(x, l, wasm_f32x4_gt(x, SPLAT(th)));
-  return wasm_v128_bitselect(y, l, wasm_f32x4_lt(x, SPLAT(-th)));
+  l = v_select(v_gt(x, v_splat(th)), x, l);
+  return v_select(v_lt(x, v_splat(-th)), y, l);
 }
 
-INLINE vf vact(int act, vf a) {
+INLINE v8 vact(int act, v8 a) {
   switch (act) {
-    case ACT_RELU: return wasm_f32x4_max(a, SPLAT(0.0f)); /* max(NaN, 0): NaN propagates like tf.relu */
+    case ACT_RELU: return v_max(a, v_zero());
     case ACT_TANH: return vtanh(a);
-    case ACT_RETANH: return wasm_f32x4_max(vtanh(a), SPLAT(0.0f));
+    case ACT_RETANH: return v_max(vtanh(a), v_zero());
     case ACT_SIGMOID: return vsigmoid(a);
     case ACT_SOFTPLUS: return vsoftplus(a);
     default: return a;
@@ -157,47 +165,77 @@ INLINE vf vact(int act, vf a) {
 }
 
 /* f(a) and f'(a) together (tanh is computed once for both). */
-INLINE vf vact2(int act, vf a, vf *fa) {
-  vf one = SPLAT(1.0f), pos = wasm_f32x4_gt(a, SPLAT(0.0f));
+INLINE v8 vact2(int act, v8 a, v8 *fa) {
+  v8 one = v_splat(1.0f), pos = v_gt(a, v_zero());
   switch (act) {
-    case ACT_RELU: *fa = wasm_f32x4_max(a, SPLAT(0.0f)); return wasm_v128_and(pos, one);
-    case ACT_TANH: { vf t = vtanh(a); *fa = t; return SUB(one, MUL(t, t)); }
-    case ACT_RETANH: { vf t = vtanh(a); *fa = wasm_f32x4_max(t, SPLAT(0.0f)); return wasm_v128_and(pos, SUB(one, MUL(t, t))); }
-    case ACT_SIGMOID: { vf s = vsigmoid(a); *fa = s; return MUL(s, SUB(one, s)); }
+    case ACT_RELU: *fa = v_max(a, v_zero()); return v_and(pos, one);
+    case ACT_TANH: { v8 t = vtanh(a); *fa = t; return v_sub(one, v_mul(t, t)); }
+    case ACT_RETANH: { v8 t = vtanh(a); *fa = v_max(t, v_zero()); return v_and(pos, v_sub(one, v_mul(t, t))); }
+    case ACT_SIGMOID: { v8 s = vsigmoid(a); *fa = s; return v_mul(s, v_sub(one, s)); }
     case ACT_SOFTPLUS: *fa = vsoftplus(a); return vsigmoid(a);
     default: *fa = a; return one;
   }
 }
 
-/* Entry points for the accuracy tests: y = f(x) (which = 0..5) or f'(x) (which = 8 + act), n % 4 == 0. */
+/* Entry points for the accuracy tests: y = f(x) (which = 0..5) or f'(x) (which = 8 + act), n % 8 == 0. */
 EXPORT(vector_fn) void vector_fn(int which, const f32 *x, f32 *y, int n) {
-  for (int i = 0; i < n; i += 4) {
-    vf a = LD(x + i), fa;
-    if (which >= 8) ST(y + i, vact2(which - 8, a, &fa));
-    else if (which == 6) ST(y + i, vexp(a));
-    else if (which == 7) ST(y + i, vlog(a));
-    else ST(y + i, vact(which, a));
+  for (int i = 0; i < n; i += 8) {
+    v8 a = v_ld(x + i), fa;
+    if (which >= 8) v_st(y + i, vact2(which - 8, a, &fa));
+    else if (which == 6) v_st(y + i, vexp(a));
+    else if (which == 7) v_st(y + i, vlog(a));
+    else v_st(y + i, vact(which, a));
   }
 }
 
 /* ---------------------------------------------------------------------------------------------------------
- * Threads: job hand-off and a barrier on atomics (spin a little, then sleep in memory.atomic.wait32).
+ * Threads: job hand-off and a barrier on atomics (spin a little, then sleep: memory.atomic.wait32 in
+ * WebAssembly, a futex natively).
  * ------------------------------------------------------------------------------------------------------- */
 INLINE int aload(int32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 INLINE void astore(int32_t *p, int v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 INLINE int aadd(int32_t *p, int v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
 
+#if defined(__wasm__)
+INLINE void sleep_while(int32_t *p, int old) { __builtin_wasm_memory_atomic_wait32(p, old, -1); }
+INLINE void wake_all(int32_t *p) { __builtin_wasm_memory_atomic_notify(p, 0xffffffffu); }
+INLINE void spin_pause(void) {}
+/* Workers find the job through the control block (a 32-bit address). */
+INLINE void publish_job(int32_t *ctl, const Job *J) { astore(ctl + C_JOB_PTR, (int32_t)(intptr_t)J); }
+INLINE const Job *published_job(int32_t *ctl) { return (const Job *)(intptr_t)aload(ctl + C_JOB_PTR); }
+#else
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+INLINE void sleep_while(int32_t *p, int old) { syscall(SYS_futex, p, FUTEX_WAIT, old, NULL, NULL, 0); }
+INLINE void wake_all(int32_t *p) { syscall(SYS_futex, p, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0); }
+INLINE void spin_pause(void) { _mm_pause(); }
+/* Addresses are 64-bit here: the job pointer goes in two words. */
+INLINE void publish_job(int32_t *ctl, const Job *J) {
+  uint64_t a = (uint64_t)(uintptr_t)J;
+  astore(ctl + C_JOB_PTR, (int32_t)(uint32_t)a);
+  astore(ctl + C_JOB_PTR + 4, (int32_t)(uint32_t)(a >> 32));
+}
+INLINE const Job *published_job(int32_t *ctl) {
+  uint64_t a = (uint64_t)(uint32_t)aload(ctl + C_JOB_PTR) | (uint64_t)(uint32_t)aload(ctl + C_JOB_PTR + 4) << 32;
+  return (const Job *)(uintptr_t)a;
+}
+#endif
+
 /* Wait until *p != old. */
 static void wait_change(int32_t *ctl, int32_t *p, int old, int32_t *sleepers) {
   int spin = aload(ctl + C_SPIN);
-  for (int i = 0; i < spin; i++) if (aload(p) != old) return;
+  for (int i = 0; i < spin; i++) {
+    if (aload(p) != old) return;
+    spin_pause();
+  }
   aadd(sleepers, 1);
-  while (aload(p) == old) __builtin_wasm_memory_atomic_wait32(p, old, -1);
+  while (aload(p) == old) sleep_while(p, old);
   aadd(sleepers, -1);
 }
 
 static void wake(int32_t *p, int32_t *sleepers) {
-  if (aload(sleepers) > 0) __builtin_wasm_memory_atomic_notify(p, 0xffffffffu);
+  if (aload(sleepers) > 0) wake_all(p);
 }
 
 static void barrier(int32_t *ctl, int nt) {
@@ -213,86 +251,48 @@ static void barrier(int32_t *ctl, int nt) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------
- * The 4×8 register tile: acc[r][0..7] = Σ_k A[row r][k] · Bp[k][0..7] (Bp: one packed 8-column panel).
- * Rows past the last (B not a multiple of 4) repeat row m and are never stored.
+ * The MR×8 register tile: acc[r] = Σ_k A[row m + r][k] · Bp[k][0..7] (Bp: one packed 8-column panel).
+ * Rows past the last (B not a multiple of MR) repeat row m and are never stored. The products live in small
+ * functions of their own and hand the tile over through 8·MR floats of per-thread scratch: inlined into the
+ * big fused loops, V8's register allocator spilled the accumulators in the inner loop (measured 2–3× slower
+ * than the same loop alone). The k loops are not unrolled on purpose: clang then hoists the loads of later k,
+ * and V8 runs out of its 15 vector registers and spills (unrolling by 2, 4, 8 made the tile 1.3–2.7× slower
+ * under Node 20).
  * ------------------------------------------------------------------------------------------------------- */
-/* One k of the tile. */
-#define TILE_K(o)                                                                                             \
-  {                                                                                                           \
-    vf b0_ = LD(pb_ + 8 * (o)), b1_ = LD(pb_ + 8 * (o) + 4), x_;                                              \
-    x_ = wasm_v128_load32_splat(a0_ + (o)); c00 = ADD(c00, MUL(x_, b0_)); c01 = ADD(c01, MUL(x_, b1_));       \
-    x_ = wasm_v128_load32_splat(a1_ + (o)); c10 = ADD(c10, MUL(x_, b0_)); c11 = ADD(c11, MUL(x_, b1_));       \
-    x_ = wasm_v128_load32_splat(a2_ + (o)); c20 = ADD(c20, MUL(x_, b0_)); c21 = ADD(c21, MUL(x_, b1_));       \
-    x_ = wasm_v128_load32_splat(a3_ + (o)); c30 = ADD(c30, MUL(x_, b0_)); c31 = ADD(c31, MUL(x_, b1_));       \
-  }
+INLINE void tile_rows(const f32 *A, int lda, int rows, int m, const f32 **a) {
+  for (int r = 0; r < MR; r++) a[r] = A + (long)(m + r < rows ? m + r : m) * lda;
+}
 
-/* Not unrolled on purpose: clang then hoists the loads of later k, and V8 runs out of its 15 vector registers
- * and spills (measured: unrolling by 2, 4, 8 made the tile 1.3–2.7× slower under Node 20). */
-#define TILE_4x8(A, lda, rows, m, bp, K)                                                                      \
-  vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00; \
-  do {                                                                                                        \
-    const f32 *a0_ = (A) + (long)(m) * (lda);                                                                 \
-    const f32 *a1_ = (A) + (long)((m) + 1 < (rows) ? (m) + 1 : (m)) * (lda);                                  \
-    const f32 *a2_ = (A) + (long)((m) + 2 < (rows) ? (m) + 2 : (m)) * (lda);                                  \
-    const f32 *a3_ = (A) + (long)((m) + 3 < (rows) ? (m) + 3 : (m)) * (lda);                                  \
-    const f32 *pb_ = (bp);                                                                                    \
-    _Pragma("clang loop unroll(disable)")                                                                     \
-    for (int k_ = 0; k_ < (K); k_++, pb_ += 8, a0_++, a1_++, a2_++, a3_++) TILE_K(0)                         \
-  } while (0)
+__attribute__((noinline)) static void tile_dense(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
+  const f32 *a[MR];
+  v8 c[MR];
+  tile_rows(A, lda, rows, m, a);
+  for (int r = 0; r < MR; r++) c[r] = v_zero();
+  NO_UNROLL
+  for (int k = 0; k < K; k++, bp += 8) {
+    v8 b = v_ld(bp);
+    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(a[r] + k), b, c[r]);
+  }
+  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
+}
 
 /* The same tile over the listed k only (columns of A that are not all zero: ReLU-type rates are exactly 0
  * for many units). Summation order is still increasing k, and skipped terms are exact zeros. */
-#define TILE_4x8_LIST(A, lda, rows, m, bp, idx, cnt)                                                          \
-  vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00; \
-  do {                                                                                                        \
-    const f32 *a0_ = (A) + (long)(m) * (lda);                                                                 \
-    const f32 *a1_ = (A) + (long)((m) + 1 < (rows) ? (m) + 1 : (m)) * (lda);                                  \
-    const f32 *a2_ = (A) + (long)((m) + 2 < (rows) ? (m) + 2 : (m)) * (lda);                                  \
-    const f32 *a3_ = (A) + (long)((m) + 3 < (rows) ? (m) + 3 : (m)) * (lda);                                  \
-    _Pragma("clang loop unroll(disable)")                                                                     \
-    for (int n_ = 0; n_ < (cnt); n_++) {                                                                      \
-      const int j_ = (idx)[n_];                                                                               \
-      const f32 *pb_ = (bp) + 8 * j_;                                                                         \
-      vf b0_ = LD(pb_), b1_ = LD(pb_ + 4), x_;                                                                \
-      x_ = wasm_v128_load32_splat(a0_ + j_); c00 = ADD(c00, MUL(x_, b0_)); c01 = ADD(c01, MUL(x_, b1_));      \
-      x_ = wasm_v128_load32_splat(a1_ + j_); c10 = ADD(c10, MUL(x_, b0_)); c11 = ADD(c11, MUL(x_, b1_));      \
-      x_ = wasm_v128_load32_splat(a2_ + j_); c20 = ADD(c20, MUL(x_, b0_)); c21 = ADD(c21, MUL(x_, b1_));      \
-      x_ = wasm_v128_load32_splat(a3_ + j_); c30 = ADD(c30, MUL(x_, b0_)); c31 = ADD(c31, MUL(x_, b1_));      \
-    }                                                                                                         \
-  } while (0)
-
-/* Apply EPI(row, col, acc) to the valid rows of the tile at rows m.., columns c0.. (two vectors). */
-#define TILE_EPILOGUE(EPI, m, rows, c0)                                             \
-  do {                                                                              \
-    EPI((m), (c0), c00); EPI((m), (c0) + 4, c01);                                   \
-    if ((m) + 1 < (rows)) { EPI((m) + 1, (c0), c10); EPI((m) + 1, (c0) + 4, c11); } \
-    if ((m) + 2 < (rows)) { EPI((m) + 2, (c0), c20); EPI((m) + 2, (c0) + 4, c21); } \
-    if ((m) + 3 < (rows)) { EPI((m) + 3, (c0), c30); EPI((m) + 3, (c0) + 4, c31); } \
-  } while (0)
-
-/* The products live in small functions of their own and hand the tile over through 32 floats of per-thread
- * scratch: inlined into the big fused loops, V8's register allocator spilled the accumulators in the inner
- * loop (measured 2–3× slower than the same loop alone). */
-#define STORE_TILE(o)                                                                   \
-  do {                                                                                  \
-    ST((o), c00); ST((o) + 4, c01); ST((o) + 8, c10); ST((o) + 12, c11);                \
-    ST((o) + 16, c20); ST((o) + 20, c21); ST((o) + 24, c30); ST((o) + 28, c31);         \
-  } while (0)
-#define LOAD_TILE(o)                                                                    \
-  vf c00 = LD(o), c01 = LD((o) + 4), c10 = LD((o) + 8), c11 = LD((o) + 12),            \
-     c20 = LD((o) + 16), c21 = LD((o) + 20), c30 = LD((o) + 24), c31 = LD((o) + 28)
-
-__attribute__((noinline)) static void tile_dense(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
-  TILE_4x8(A, lda, rows, m, bp, K);
-  STORE_TILE(out);
-}
-
 __attribute__((noinline)) static void tile_list(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
-  TILE_4x8_LIST(A, lda, rows, m, bp, idx, cnt);
-  STORE_TILE(out);
+  const f32 *a[MR];
+  v8 c[MR];
+  tile_rows(A, lda, rows, m, a);
+  for (int r = 0; r < MR; r++) c[r] = v_zero();
+  NO_UNROLL
+  for (int n = 0; n < cnt; n++) {
+    const int j = idx[n];
+    v8 b = v_ld(bp + 8 * j);
+    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(a[r] + j), b, c[r]);
+  }
+  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
 }
 
-/* Per-thread scratch: 32 floats for a tile, then NP ints for the active-column list. */
+/* Per-thread scratch: 64 floats for a tile (8·MR ≤ 64), then NP ints for the active-column list. */
 #define SCRATCH(J, tid) ((f32 *)((J)->IDX + (long)(tid) * ((J)->NP + 64)))
 #define IDXLIST(J, tid) ((J)->IDX + (long)(tid) * ((J)->NP + 64) + 64)
 
@@ -302,38 +302,35 @@ INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
   *p1 = (int)((long)P * (tid + 1) / nt);
 }
 
+/* Rows of the tile at m that exist (the last tile may be short). */
+INLINE int tile_height(int m, int rows) { return rows - m < MR ? rows - m : MR; }
+
 /* ---------------------------------------------------------------------------------------------------------
  * Forward: K steps. R block k holds r_{t0+k−1} (block 0 = the state before the chunk); X likewise.
  * ------------------------------------------------------------------------------------------------------- */
-INLINE vf fwd_elem(const Job *J, int k, int b, int col, vf acc) {
+INLINE v8 fwd_elem(const Job *J, int k, int b, int col, v8 acc) {
   const int NP = J->NP, B = J->B, nIn = J->nIn, fl = J->flags;
   const long row = (long)b * NP + col, blk = (long)B * NP;
-  vf z = ADD(acc, LD(J->bvec + col));
+  v8 z = v_add(acc, v_ld(J->bvec + col));
   const f32 *u = J->U + ((long)k * B + b) * nIn;
-  for (int q = 0; q < nIn; q++) z = ADD(z, MUL(SPLAT(u[q]), LD(J->wint + (long)q * NP + col)));
-  vf xp = LD(J->X + k * blk + row);
-  vf zmx = SUB(z, xp);
-  if (J->ZMX) ST(J->ZMX + k * blk + row, zmx);
-  vf x = ADD(xp, MUL(LD(J->alpha + col), zmx));
-  if (J->EPS) x = ADD(x, MUL(LD(J->ns + col), LD(J->EPS + k * blk + row)));
-  ST(J->X + (k + 1) * blk + row, x);
-  vf a = x;
-  if (fl & USE_GAIN) a = MUL(a, LD(J->gain + col));
-  if (fl & USE_SHIFT) a = ADD(a, LD(J->shift + col));
-  vf r = vact(J->act, a);
-  if (fl & USE_RESP) r = MUL(r, LD(J->resp + col));
+  for (int q = 0; q < nIn; q++) z = v_fma(v_splat(u[q]), v_ld(J->wint + (long)q * NP + col), z);
+  v8 xp = v_ld(J->X + k * blk + row);
+  v8 zmx = v_sub(z, xp);
+  if (J->ZMX) v_st(J->ZMX + k * blk + row, zmx);
+  v8 x = v_fma(v_ld(J->alpha + col), zmx, xp);
+  if (J->EPS) x = v_fma(v_ld(J->ns + col), v_ld(J->EPS + k * blk + row), x);
+  v_st(J->X + (k + 1) * blk + row, x);
+  v8 a = x;
+  if (fl & USE_GAIN) a = v_mul(a, v_ld(J->gain + col));
+  if (fl & USE_SHIFT) a = v_add(a, v_ld(J->shift + col));
+  v8 r = vact(J->act, a);
+  if (fl & USE_RESP) r = v_mul(r, v_ld(J->resp + col));
   if (J->pidx && J->pidx[k] >= 0) {
     long o = (long)J->pidx[k] * NP + col;
-    r = ADD(MUL(r, LD(J->pscale + o)), LD(J->padd + o));
+    r = v_fma(r, v_ld(J->pscale + o), v_ld(J->padd + o));
   }
-  ST(J->R + (k + 1) * blk + row, r);
+  v_st(J->R + (k + 1) * blk + row, r);
   return r;
-}
-
-/* Store the active flags of 8 columns from two lane masks (−1: active). */
-INLINE void store_flags(uint8_t *dst, vf nz0, vf nz1) {
-  v128_t h = wasm_i16x8_narrow_i32x4(nz0, nz1);
-  wasm_v128_store64_lane(dst, wasm_i8x16_narrow_i16x8(h, h), 0);
 }
 
 /* Flags of R block k for the owned columns. */
@@ -341,12 +338,9 @@ static void block_flags(const Job *J, int k, int p0, int p1) {
   const int NP = J->NP, B = J->B;
   const f32 *R = J->R + (long)k * B * NP;
   for (int p = p0; p < p1; p++) {
-    vf nz0 = wasm_f32x4_const_splat(0.0f), nz1 = nz0;
-    for (int b = 0; b < B; b++) {
-      nz0 = wasm_v128_or(nz0, wasm_f32x4_ne(LD(R + (long)b * NP + p * 8), SPLAT(0.0f)));
-      nz1 = wasm_v128_or(nz1, wasm_f32x4_ne(LD(R + (long)b * NP + p * 8 + 4), SPLAT(0.0f)));
-    }
-    store_flags(J->ACT + (long)k * NP + p * 8, nz0, nz1);
+    v8 nz = v_zero();
+    for (int b = 0; b < B; b++) nz = v_or(nz, v_ne(v_ld(R + (long)b * NP + p * 8), v_zero()));
+    v_store_flags(J->ACT + (long)k * NP + p * 8, nz);
   }
 }
 
@@ -375,17 +369,14 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
     const int sparse = cnt < NP - NP / 8;
     for (int p = p0; p < p1; p++) {
       const f32 *bp = J->wpf + (long)p * NP * 8;
-      vf nz0 = wasm_f32x4_const_splat(0.0f), nz1 = nz0;
-#define EPI_F(b, col, acc) do { vf r_ = fwd_elem(J, k, b, col, acc); vf m_ = wasm_f32x4_ne(r_, SPLAT(0.0f)); \
-    if ((col) & 4) nz1 = wasm_v128_or(nz1, m_); else nz0 = wasm_v128_or(nz0, m_); } while (0)
-      for (int m = 0; m < B; m += 4) {
+      v8 nz = v_zero();
+      for (int m = 0; m < B; m += MR) {
         if (sparse) tile_list(A, NP, B, m, bp, idx, cnt, scr);
         else tile_dense(A, NP, B, m, bp, NP, scr);
-        LOAD_TILE(scr);
-        TILE_EPILOGUE(EPI_F, m, B, p * 8);
+        const int h = tile_height(m, B);
+        for (int r = 0; r < h; r++) nz = v_or(nz, v_ne(fwd_elem(J, k, m + r, p * 8, v_ld(scr + 8 * r)), v_zero()));
       }
-#undef EPI_F
-      store_flags(J->ACT + (long)(k + 1) * NP + p * 8, nz0, nz1);
+      v_store_flags(J->ACT + (long)(k + 1) * NP + p * 8, nz);
     }
     if (k + 1 < J->K) barrier(ctl, nt);
   }
@@ -397,36 +388,36 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
  * then adds this chunk's Σ dz_tᵀ r_{t−1} to the owned rows of dW.
  * Per-unit sums are taken over the tile's rows in registers first (shorter float32 sums).
  * ------------------------------------------------------------------------------------------------------- */
-typedef struct { vf alpha, gain, shift, resp, ns, b; } Sums;
+typedef struct { v8 alpha, gain, shift, resp, ns, b; } Sums;
 
-INLINE vf bwd_elem(const Job *J, int k, int b, int col, vf drc, Sums *s) {
+INLINE v8 bwd_elem(const Job *J, int k, int b, int col, v8 drc, Sums *s) {
   const int NP = J->NP, B = J->B, nIn = J->nIn, fl = J->flags;
   const long row = (long)b * NP + col, blk = (long)B * NP;
-  vf dr = ADD(LD(J->DR + k * blk + row), drc);
-  if (J->pidx && J->pidx[k] >= 0) dr = MUL(dr, LD(J->pscale + (long)J->pidx[k] * NP + col));
-  vf x = LD(J->X + (k + 1) * blk + row);
-  vf a = x;
-  if (fl & USE_GAIN) a = MUL(a, LD(J->gain + col));
-  if (fl & USE_SHIFT) a = ADD(a, LD(J->shift + col));
-  vf fa, dfa = vact2(J->act, a, &fa);
-  if (fl & G_RESP) s->resp = ADD(s->resp, MUL(dr, fa));
-  if (fl & USE_RESP) dr = MUL(dr, LD(J->resp + col));
-  vf da = MUL(dr, dfa);
-  if (fl & G_SHIFT) s->shift = ADD(s->shift, da);
-  if (fl & G_GAIN) s->gain = ADD(s->gain, MUL(da, x));
-  vf dx = (fl & USE_GAIN) ? MUL(da, LD(J->gain + col)) : da;
-  dx = ADD(dx, LD(J->DXC + row));
-  if (fl & G_ALPHA) s->alpha = ADD(s->alpha, MUL(dx, LD(J->ZMX + k * blk + row)));
-  if (fl & G_NOISE) s->ns = ADD(s->ns, MUL(dx, LD(J->EPS + k * blk + row)));
-  vf dz = MUL(dx, LD(J->alpha + col));
-  ST(J->DXC + row, MUL(dx, LD(J->oma + col)));
-  ST(J->DZ + k * blk + row, dz);
-  if (fl & G_B) s->b = ADD(s->b, dz);
+  v8 dr = v_add(v_ld(J->DR + k * blk + row), drc);
+  if (J->pidx && J->pidx[k] >= 0) dr = v_mul(dr, v_ld(J->pscale + (long)J->pidx[k] * NP + col));
+  v8 x = v_ld(J->X + (k + 1) * blk + row);
+  v8 a = x;
+  if (fl & USE_GAIN) a = v_mul(a, v_ld(J->gain + col));
+  if (fl & USE_SHIFT) a = v_add(a, v_ld(J->shift + col));
+  v8 fa, dfa = vact2(J->act, a, &fa);
+  if (fl & G_RESP) s->resp = v_fma(dr, fa, s->resp);
+  if (fl & USE_RESP) dr = v_mul(dr, v_ld(J->resp + col));
+  v8 da = v_mul(dr, dfa);
+  if (fl & G_SHIFT) s->shift = v_add(s->shift, da);
+  if (fl & G_GAIN) s->gain = v_fma(da, x, s->gain);
+  v8 dx = (fl & USE_GAIN) ? v_mul(da, v_ld(J->gain + col)) : da;
+  dx = v_add(dx, v_ld(J->DXC + row));
+  if (fl & G_ALPHA) s->alpha = v_fma(dx, v_ld(J->ZMX + k * blk + row), s->alpha);
+  if (fl & G_NOISE) s->ns = v_fma(dx, v_ld(J->EPS + k * blk + row), s->ns);
+  v8 dz = v_mul(dx, v_ld(J->alpha + col));
+  v_st(J->DXC + row, v_mul(dx, v_ld(J->oma + col)));
+  v_st(J->DZ + k * blk + row, dz);
+  if (fl & G_B) s->b = v_add(s->b, dz);
   if (fl & G_WIN) {
     const f32 *u = J->U + ((long)k * B + b) * nIn;
     for (int q = 0; q < nIn; q++) {
       f32 *w = J->dWinT + (long)q * NP + col;
-      ST(w, ADD(LD(w), MUL(dz, SPLAT(u[q]))));
+      v_st(w, v_fma(dz, v_splat(u[q]), v_ld(w)));
     }
   }
   return dz;
@@ -434,30 +425,28 @@ INLINE vf bwd_elem(const Job *J, int k, int b, int col, vf drc, Sums *s) {
 
 INLINE void flush_sums(const Job *J, int col, Sums *s) {
   const int fl = J->flags;
-#define FL(flag, arr, v) if (fl & (flag)) ST(J->arr + col, ADD(LD(J->arr + col), s->v))
+#define FL(flag, arr, v) if (fl & (flag)) v_st(J->arr + col, v_add(v_ld(J->arr + col), s->v))
   FL(G_ALPHA, dalpha, alpha); FL(G_GAIN, dgain, gain); FL(G_SHIFT, dshift, shift);
   FL(G_RESP, dresp, resp); FL(G_NOISE, dns, ns); FL(G_B, db, b);
 #undef FL
 }
 
 static void zero_sums(Sums *s) {
-  vf z = wasm_f32x4_const_splat(0.0f);
+  v8 z = v_zero();
   s->alpha = s->gain = s->shift = s->resp = s->ns = s->b = z;
 }
 
-/* C[4, 8] = Σ over `rows` rows of ap[row][0..3] ⊗ bp[row][0..7], from packed copies (contiguous: walking the
- * rows of DZ and R in place was 2–5× slower, from cache and TLB misses), into 32 floats at `out`. */
+/* C[MR, 8] = Σ over `rows` rows of ap[row][0..MR−1] ⊗ bp[row][0..7], from packed copies (contiguous: walking
+ * the rows of DZ and R in place was 2–5× slower, from cache and TLB misses), into 8·MR floats at `out`. */
 __attribute__((noinline)) static void dw_tile(const f32 *ap, const f32 *bp, int rows, f32 *out) {
-  vf c00 = wasm_f32x4_const_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  _Pragma("clang loop unroll(disable)")
-  for (int k = 0; k < rows; k++, ap += 4, bp += 8) {
-    vf b0 = LD(bp), b1 = LD(bp + 4), x;
-    x = wasm_v128_load32_splat(ap); c00 = ADD(c00, MUL(x, b0)); c01 = ADD(c01, MUL(x, b1));
-    x = wasm_v128_load32_splat(ap + 1); c10 = ADD(c10, MUL(x, b0)); c11 = ADD(c11, MUL(x, b1));
-    x = wasm_v128_load32_splat(ap + 2); c20 = ADD(c20, MUL(x, b0)); c21 = ADD(c21, MUL(x, b1));
-    x = wasm_v128_load32_splat(ap + 3); c30 = ADD(c30, MUL(x, b0)); c31 = ADD(c31, MUL(x, b1));
+  v8 c[MR];
+  for (int r = 0; r < MR; r++) c[r] = v_zero();
+  NO_UNROLL
+  for (int k = 0; k < rows; k++, ap += MR, bp += 8) {
+    v8 b = v_ld(bp);
+    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(ap + r), b, c[r]);
   }
-  STORE_TILE(out);
+  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
 }
 
 /* dW[i, j] += Σ_{k,b} dz[k,b,i] · r[k−1,b,j] for the owned rows i (panels p0..p1) over a chunk of K steps.
@@ -484,24 +473,28 @@ static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int3
     const int nq = (nc + 7) / 8;
     const f32 *dz = J->DZ + (long)k0 * B * NP + p0 * 8, *r = J->R + (long)k0 * B * NP;
     for (int row = 0; row < rows; row++) {
-      for (int i4 = 0; i4 < ni / 4; i4++) ST(ap + ((long)i4 * rows + row) * 4, LD(dz + (long)row * NP + i4 * 4));
+      /* ni is a multiple of 8, so of MR: copy 8 rows' worth at a time. */
+      for (int i8 = 0; i8 < ni / 8; i8++) {
+        const f32 *src = dz + (long)row * NP + i8 * 8;
+        for (int h = 0; h < 8; h += MR) {
+          f32 *dst = ap + ((long)(i8 * 8 + h) / MR * rows + row) * MR;
+          for (int e = 0; e < MR; e++) dst[e] = src[h + e];
+        }
+      }
       const f32 *rr = r + (long)row * NP;
       if (nc == NP) {
-        for (int q = 0; q < nq; q++) {
-          ST(bp + ((long)q * rows + row) * 8, LD(rr + q * 8));
-          ST(bp + ((long)q * rows + row) * 8 + 4, LD(rr + q * 8 + 4));
-        }
+        for (int q = 0; q < nq; q++) v_st(bp + ((long)q * rows + row) * 8, v_ld(rr + q * 8));
       } else {
         for (int c = 0; c < nq * 8; c++) bp[((long)(c >> 3) * rows + row) * 8 + (c & 7)] = c < nc ? rr[cols[c]] : 0.0f;
       }
     }
     for (int q = 0; q < nq; q++) {
       const int w8 = nc - q * 8 < 8 ? nc - q * 8 : 8;
-      for (int i4 = 0; i4 < ni / 4; i4++) {
-        dw_tile(ap + (long)i4 * rows * 4, bp + (long)q * rows * 8, rows, scr);
-        f32 *w = J->dW + (long)(p0 * 8 + i4 * 4) * NP;
-        for (int rr4 = 0; rr4 < 4; rr4++)
-          for (int c = 0; c < w8; c++) w[(long)rr4 * NP + cols[q * 8 + c]] += scr[rr4 * 8 + c];
+      for (int iM = 0; iM < ni / MR; iM++) {
+        dw_tile(ap + (long)iM * rows * MR, bp + (long)q * rows * 8, rows, scr);
+        f32 *w = J->dW + (long)(p0 * 8 + iM * MR) * NP;
+        for (int rr = 0; rr < MR; rr++)
+          for (int c = 0; c < w8; c++) w[(long)rr * NP + cols[q * 8 + c]] += scr[rr * 8 + c];
       }
     }
   }
@@ -516,24 +509,26 @@ __attribute__((noinline)) static void run_backward(const Job *J, int32_t *ctl, i
   for (int k = K - 1; k >= 0; k--) {
     const f32 *A = k == K - 1 ? J->DZC : J->DZ + (k + 1) * blk;
     for (int p = p0; p < p1; p++) {
-      Sums s0, s1;
-      zero_sums(&s0);
-      zero_sums(&s1);
-      for (int m = 0; m < B; m += 4) {
+      Sums s;
+      zero_sums(&s);
+      for (int m = 0; m < B; m += MR) {
         if (A) tile_dense(A, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
-        else for (int q = 0; q < 32; q += 4) ST(scr + q, wasm_f32x4_const_splat(0.0f));
-        LOAD_TILE(scr);
-#define EPI_B(b, col, acc) bwd_elem(J, k, b, col, acc, (col) & 4 ? &s1 : &s0)
-        TILE_EPILOGUE(EPI_B, m, B, p * 8);
-#undef EPI_B
+        else for (int r = 0; r < MR; r++) v_st(scr + 8 * r, v_zero());
+        const int h = tile_height(m, B);
+        for (int r = 0; r < h; r++) bwd_elem(J, k, m + r, p * 8, v_ld(scr + 8 * r), &s);
       }
-      flush_sums(J, p * 8, &s0);
-      flush_sums(J, p * 8 + 4, &s1);
+      flush_sums(J, p * 8, &s);
     }
     if (k > 0) barrier(ctl, nt);
   }
   f32 *pk = J->PK + (long)tid * 2 * GROUP * B * NP;
   dw_chunk(J, K, p0, p1, pk, pk + (long)GROUP * B * NP, IDXLIST(J, tid), scr);
+}
+
+/* Store the tile at rows m.. of an [rows, ld] output, columns col..col+7. */
+INLINE void store_tile(const f32 *scr, f32 *out, int ld, int m, int rows, int col) {
+  const int h = tile_height(m, rows);
+  for (int r = 0; r < h; r++) v_st(out + (long)(m + r) * ld + col, v_ld(scr + 8 * r));
 }
 
 /* dr_{−1} = dz_0 W (the gradient of the initial rate), owned columns. */
@@ -543,12 +538,9 @@ __attribute__((noinline)) static void run_final(const Job *J, int tid) {
   panel_range(NP, J->nt, tid, &p0, &p1);
   f32 *scr = SCRATCH(J, tid);
   for (int p = p0; p < p1; p++)
-    for (int m = 0; m < B; m += 4) {
+    for (int m = 0; m < B; m += MR) {
       tile_dense(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
-      LOAD_TILE(scr);
-#define EPI_S(b, col, acc) ST(J->dr0 + (long)(b) * NP + (col), acc)
-      TILE_EPILOGUE(EPI_S, m, B, p * 8);
-#undef EPI_S
+      store_tile(scr, J->dr0, NP, m, B, p * 8);
     }
 }
 
@@ -559,12 +551,9 @@ __attribute__((noinline)) static void run_gemm(const Job *J, int tid) {
   panel_range(NP, J->nt, tid, &p0, &p1);
   f32 *scr = SCRATCH(J, tid);
   for (int p = p0; p < p1; p++)
-    for (int m = 0; m < M; m += 4) {
+    for (int m = 0; m < M; m += MR) {
       tile_dense(J->A, KK, M, m, J->wpf + (long)p * KK * 8, KK, scr);
-      LOAD_TILE(scr);
-#define EPI_S(b, col, acc) ST(J->C + (long)(b) * NP + (col), acc)
-      TILE_EPILOGUE(EPI_S, m, M, p * 8);
-#undef EPI_S
+      store_tile(scr, J->C, NP, m, M, p * 8);
     }
 }
 
@@ -583,7 +572,7 @@ EXPORT(run) void run(int32_t *ctl, Job *J) {
   const int nt = J->nt;
   if (nt > 1) {
     astore(ctl + C_DONE, 0);
-    astore(ctl + C_JOB_PTR, (int32_t)(intptr_t)J);
+    publish_job(ctl, J);
     aadd(ctl + C_JOB_GEN, 1);
     wake(ctl + C_JOB_GEN, ctl + C_WORKER_SLEEP);
   }
@@ -606,7 +595,7 @@ EXPORT(worker) void worker(int32_t *ctl, int tid) {
     wait_change(ctl, ctl + C_JOB_GEN, seen, ctl + C_WORKER_SLEEP);
     seen = aload(ctl + C_JOB_GEN);
     if (aload(ctl + C_SHUTDOWN)) break;
-    const Job *J = (const Job *)(intptr_t)aload(ctl + C_JOB_PTR);
+    const Job *J = published_job(ctl);
     if (tid < J->nt) {
       exec(J, ctl, tid);
       aadd(ctl + C_DONE, 1);

@@ -17,7 +17,9 @@ import {
   CompiledPerturbation, ScanData, ScanForwardOptions, ScanKernel, ScanParamName, ScanParams, ScanResult, ScanStatic,
   SCAN_PARAM_ORDER, tfjsScanKernel,
 } from './scan';
-import { ACT_ID, FLAG, KIND, Region, scanWasm, ScanWasm, scanWasmError } from './scan-wasm';
+import { ACT_ID, EngineName, FLAG, KIND, Region, ScanEngine } from './scan-engine';
+import { scanNative, scanNativeError } from './scan-native';
+import { scanWasm, scanWasmError } from './scan-wasm';
 
 export interface FusedScanOptions {
   /** Use the fused kernel where it applies (default true; false forces the op-by-op kernel everywhere). */
@@ -38,9 +40,38 @@ export interface FusedScanOptions {
   tapeLimitBytes: number;
   /** Steps per call into the module (default 32; rounded up to a multiple of 8, as are checkpoint segments). */
   chunk: number;
+  /**
+   * Which build of the kernel: 'native' (the AVX2 addon compiled at install), 'wasm' (the committed
+   * WebAssembly module) or 'auto' (default; native when it loads, else wasm). Default from
+   * `RATELAB_SCAN_ENGINE` when set. The builds agree to float32 rounding, not bitwise (FMA).
+   */
+  engine: 'auto' | 'native' | 'wasm';
 }
 
-const options: FusedScanOptions = { enabled: true, adaptiveThreads: true, checkpoint: 'auto', tapeLimitBytes: 2 ** 30, chunk: 32 };
+const ENGINES = ['auto', 'native', 'wasm'] as const;
+
+function engineFromEnv(): FusedScanOptions['engine'] {
+  const e = process.env.RATELAB_SCAN_ENGINE;
+  if (e === undefined || e === '') return 'auto';
+  if (!(ENGINES as readonly string[]).includes(e)) throw new Error(`RATELAB_SCAN_ENGINE=${e}: expected one of ${ENGINES.join(', ')}`);
+  return e as FusedScanOptions['engine'];
+}
+
+const options: FusedScanOptions = {
+  enabled: true, adaptiveThreads: true, checkpoint: 'auto', tapeLimitBytes: 2 ** 30, chunk: 32, engine: engineFromEnv(),
+};
+
+/** The build of the kernel that runs (see `FusedScanOptions.engine`); null when none can. */
+export function scanEngine(): ScanEngine | null {
+  const w = options.engine !== 'wasm' ? scanNative() : null;
+  if (w || options.engine === 'native') return w;
+  return scanWasm();
+}
+
+function scanEngineError(): string {
+  if (options.engine === 'native') return scanNativeError();
+  return [options.engine === 'auto' ? scanNativeError() : '', scanWasmError()].filter(Boolean).join('; ');
+}
 
 /** Change fused-scan settings for the whole process (see `FusedScanOptions` for the defaults). */
 export function setFusedScanOptions(o: Partial<FusedScanOptions>): FusedScanOptions {
@@ -49,16 +80,20 @@ export function setFusedScanOptions(o: Partial<FusedScanOptions>): FusedScanOpti
   }
   if (o.chunk !== undefined && !(Number.isInteger(o.chunk) && o.chunk >= 1)) throw new Error(`setFusedScanOptions: chunk must be a positive integer, got ${o.chunk}`);
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw new Error(`setFusedScanOptions: threads must be a positive integer, got ${o.threads}`);
+  if (o.engine !== undefined && !ENGINES.includes(o.engine)) throw new Error(`setFusedScanOptions: engine must be one of ${ENGINES.join(', ')}, got ${o.engine}`);
   Object.assign(options, o);
-  const w = o.threads !== undefined || o.adaptiveThreads !== undefined ? scanWasm() : null;
-  if (w && o.threads !== undefined) w.setThreads(o.threads);
-  if (w && o.adaptiveThreads !== undefined) w.adaptive = o.adaptiveThreads;
+  // Thread settings follow the process-wide options into whichever build runs next.
+  const w = o.threads !== undefined || o.adaptiveThreads !== undefined || o.engine !== undefined ? scanEngine() : null;
+  if (w && options.threads !== undefined) w.setThreads(options.threads);
+  if (w) w.adaptive = options.adaptiveThreads;
   return { ...options };
 }
 
 export interface FusedScanInfo {
-  /** The module loaded and may be used (backend and model permitting). */
+  /** The kernel loaded and may be used (backend and model permitting). */
   available: boolean;
+  /** Which build runs: the native AVX2 addon or the WebAssembly module ('' when none). */
+  engine: EngineName | '';
   /** Why not, when not. */
   reason: string;
   /** Threads running jobs now (workers start in the background). */
@@ -70,10 +105,11 @@ export interface FusedScanInfo {
 }
 
 export function fusedScanInfo(): FusedScanInfo {
-  const w = options.enabled ? scanWasm() : null;
+  const w = options.enabled ? scanEngine() : null;
   return {
     available: w != null,
-    reason: !options.enabled ? 'disabled by setFusedScanOptions' : w ? '' : scanWasmError(),
+    engine: w ? w.name : '',
+    reason: !options.enabled ? 'disabled by setFusedScanOptions' : w ? '' : scanEngineError(),
     threads: w ? w.threadsReady() : 0,
     memoryBytes: w ? w.memoryBytes : 0,
     peakBytes: w ? w.peakInUse : 0,
@@ -83,7 +119,7 @@ export function fusedScanInfo(): FusedScanInfo {
 
 /** Wait (blocking, at most `ms`) until the fused kernel's worker threads are running; returns their number. */
 export function fusedScanWaitThreads(ms = 2000): number {
-  const w = options.enabled ? scanWasm() : null;
+  const w = options.enabled ? scanEngine() : null;
   return w ? w.waitThreads(ms) : 0;
 }
 
@@ -96,7 +132,7 @@ export function fusedScanUnsupported(s: ScanStatic, opts: Pick<ScanForwardOption
   const name = s.activation.name;
   if (!(name in ACT_ID) || ACTIVATIONS[name as keyof typeof ACTIVATIONS] !== s.activation) return `custom activation '${name}'`;
   if (s.perturbations.some((p) => p.connMask)) return 'connection perturbations run op by op';
-  if (!scanWasm()) return scanWasmError();
+  if (!scanEngine()) return scanEngineError();
   return '';
 }
 
@@ -137,7 +173,7 @@ function unitPerturbations(list: CompiledPerturbation[], T: number, n: number, N
 }
 
 interface FusedTape {
-  w: ScanWasm;
+  w: ScanEngine;
   p: ScanParams;
   d: ScanData;
   s: ScanStatic;
@@ -171,7 +207,7 @@ function freeTape(t: FusedTape): void {
 }
 
 /** Copy `rows` rows of width N from a JS array into the module at `dst` with row length NP (via `stage`). */
-function putRows(w: ScanWasm, src: Float32Array, srcOffset: number, rows: number, N: number, NP: number, dst: number, stage: number): void {
+function putRows(w: ScanEngine, src: Float32Array, srcOffset: number, rows: number, N: number, NP: number, dst: number, stage: number): void {
   if (N === NP) {
     w.f32(dst, rows * NP).set(src.subarray(srcOffset, srcOffset + rows * N));
   } else {
@@ -181,7 +217,7 @@ function putRows(w: ScanWasm, src: Float32Array, srcOffset: number, rows: number
 }
 
 /** The reverse of putRows. */
-function getRows(w: ScanWasm, out: Float32Array, outOffset: number, rows: number, N: number, NP: number, src: number, stage: number): void {
+function getRows(w: ScanEngine, out: Float32Array, outOffset: number, rows: number, N: number, NP: number, src: number, stage: number): void {
   if (N === NP) {
     out.set(w.f32(src, rows * NP), outOffset);
   } else {
@@ -245,13 +281,13 @@ function readView(t: tf.Tensor): Float32Array {
   return read(t);
 }
 
-/** The WebAssembly kernel. Call through `autoScanKernel` (or check `fusedScanUnsupported` first). */
+/** The fused kernel (native or WebAssembly build). Call through `autoScanKernel` (or check `fusedScanUnsupported` first). */
 export const fusedScanKernel: ScanKernel = {
-  name: 'wasm-fused',
+  name: 'fused',
 
   forward(p, d, s, opts) {
-    const w = scanWasm();
-    if (!w) throw new Error(`fused scan: ${scanWasmError()}`);
+    const w = scanEngine();
+    if (!w) throw new Error(`fused scan: ${scanEngineError()}`);
     const { T, B } = d;
     const N = s.n, nIn = s.nIn, NP = roundUp(N, 8), blk = B * NP;
     if (d.inputs.length !== T * B * nIn) throw new Error(`scan: inputs hold ${d.inputs.length} values, expected T·B·nIn = ${T}·${B}·${nIn}`);

@@ -1,18 +1,18 @@
 /**
- * Runtime of the fused scan's WebAssembly module (kernel-lib/wasm/scan.wasm, built from scan.c by
- * scripts/build-wasm.sh): loading, a first-fit allocator over its shared memory, the job descriptor, and the
- * worker threads that run their share of every job.
+ * The WebAssembly build of the fused scan (kernel-lib/wasm/scan.wasm, built from scan.c by
+ * scripts/build-wasm.sh and committed): loading, its shared memory, and the Node worker threads that run their
+ * share of every job. Used where the native addon (scan-native.ts) is not built or not supported.
  *
  * Why a second WebAssembly instance next to tfjs's: tfjs-wasm runs one op per call on one thread (Node cannot
  * start its Emscripten threads), so a 300-step scan is thousands of calls; here a whole chunk of steps is one
  * call, split over threads by units. Memory is one shared `WebAssembly.Memory` (max 4 GiB) that every thread
  * instantiates the module on. Loading is synchronous (the scan runs inside tf.customGrad): `new
- * WebAssembly.Module` of ~100 KB is a few ms in Node. Workers start asynchronously; until they report ready a
+ * WebAssembly.Module` of ~30 KB is a few ms in Node. Workers start asynchronously; until they report ready a
  * job runs on fewer threads, with bitwise the same result (see scan.c).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { defaultThreads, HEAP_BASE, KernelExports, KernelMemory, MAX_PAGES, PAGE, ScanEngine } from './scan-engine';
 
 /** The WebAssembly JS API (the project compiles without DOM typings, which is where TypeScript declares it). */
 interface WasmMemory {
@@ -25,53 +25,6 @@ interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 const wasmApi = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-/** Field order of the C `Job` struct (scan.c); every field is 4 bytes. */
-export const JOB_FIELDS = [
-  'kind', 'nt', 'NP', 'B', 'nIn', 'K', 'act', 'flags',
-  'wpf', 'wpb', 'wint', 'bvec', 'alpha', 'oma', 'gain', 'shift', 'resp', 'ns',
-  'R', 'X', 'ZMX', 'U', 'EPS',
-  'pidx', 'pscale', 'padd',
-  'DR', 'DZ', 'DZC', 'DXC',
-  'dW', 'dWinT', 'db', 'dalpha', 'dgain', 'dshift', 'dresp', 'dns', 'dr0',
-  'A', 'C', 'M', 'KK',
-  'ACT', 'IDX', 'PK',
-] as const;
-export type JobField = (typeof JOB_FIELDS)[number];
-export type Job = Partial<Record<JobField, number>>;
-
-export const KIND = { forward: 1, backward: 2, final: 3, gemm: 4 } as const;
-/** Scan jobs between two tries of the thread count not in use (see ScanWasm.adaptive). */
-const EXPLORE = 16;
-export const FLAG = {
-  useGain: 1, useShift: 2, useResp: 4, gAlpha: 8, gGain: 16, gShift: 32, gResp: 64, gNoise: 128, gWin: 256, gB: 512,
-} as const;
-export const ACT_ID: Record<string, number> = { relu: 0, tanh: 1, retanh: 2, sigmoid: 3, softplus: 4, linear: 5 };
-
-/** Control block words (scan.c). */
-const C_JOB_GEN = 0, C_SHUTDOWN = 32, C_SPIN = 33, C_READY = 48;
-const CTL_WORDS = 64;
-/** Worker threads at most (ready flags in the control block; also the per-thread scratch of a job). */
-export const MAX_WORKERS = CTL_WORDS - C_READY - 1;
-const PAGE = 65536;
-/** Below this the linker put the (unused) C stack; allocations start above it. */
-const HEAP_BASE = 2 * PAGE;
-const MAX_PAGES = 65536;
-
-interface Exports {
-  run(ctl: number, job: number): void;
-  pack_panels(w: number, n: number, np: number, dst: number, transpose: number): void;
-  copy_rows(dst: number, ldd: number, src: number, lds: number, rows: number): void;
-  fill_zero(dst: number, n: number): void;
-  vector_fn(which: number, x: number, y: number, n: number): void;
-}
-
-/** A block of the module's memory; `free()` returns it. Offsets are bytes, 64-byte aligned. */
-export interface Region {
-  readonly ptr: number;
-  readonly bytes: number;
-  free(): void;
-}
 
 /** Where the committed module lives: kernel-lib/wasm/, two levels above both src/models and dist/models. */
 export function scanWasmPath(): string {
@@ -90,120 +43,26 @@ try {
 }
 `;
 
-export class ScanWasm {
-  readonly memory: WasmMemory;
-  readonly exports: Exports;
+export class ScanWasm extends ScanEngine {
+  readonly name = 'wasm-simd128' as const;
+  readonly tileRows = 4;
   private readonly module: object;
-  /** Free list of [start, end) byte ranges above HEAP_BASE, sorted. */
-  private free: Array<[number, number]> = [];
-  private top = HEAP_BASE;
-  private readonly ctl: number;
-  private readonly job: number;
-  private workers: { ready: boolean; error?: string }[] = [];
-  private wantThreads = 1;
-  /** Bytes currently allocated and the most ever allocated at once (for the memory report). */
-  inUse = 0;
-  peakInUse = 0;
+  private workers: { error?: string }[] = [];
 
   constructor(bytes: Uint8Array) {
     const api = wasmApi()!;
-    this.module = new api.Module(bytes);
-    this.memory = new api.Memory({ initial: HEAP_BASE / PAGE + 1, maximum: MAX_PAGES, shared: true });
-    const inst = new api.Instance(this.module, { env: { memory: this.memory } });
-    this.exports = inst.exports as unknown as Exports;
-    this.ctl = this.alloc(CTL_WORDS * 4).ptr;
-    this.job = this.alloc(JOB_FIELDS.length * 4).ptr;
-    this.i32().fill(0, this.ctl / 4, this.ctl / 4 + CTL_WORDS);
-    this.setSpin(2000);
+    const module = new api.Module(bytes);
+    const memory = new api.Memory({ initial: HEAP_BASE / PAGE + 1, maximum: MAX_PAGES, shared: true });
+    const inst = new api.Instance(module, { env: { memory } });
+    super(memory as KernelMemory, inst.exports as unknown as KernelExports);
+    this.module = module;
   }
 
-  /** Views are recreated on every use: growing the memory replaces its buffer. */
-  f32(ptr = 0, len?: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, len ?? (this.memory.buffer.byteLength - ptr) / 4);
-  }
-
-  i32(): Int32Array {
-    return new Int32Array(this.memory.buffer);
-  }
-
-  /** Busy-wait iterations before a thread sleeps at a barrier (0: sleep at once). */
-  setSpin(n: number): void {
-    Atomics.store(this.i32(), this.ctl / 4 + C_SPIN, n);
-  }
-
-  alloc(bytes: number): Region {
-    const size = Math.max(64, Math.ceil(bytes / 64) * 64);
-    let ptr = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const [s, e] = this.free[i];
-      if (e - s >= size) {
-        ptr = s;
-        if (e - s === size) this.free.splice(i, 1);
-        else this.free[i] = [s + size, e];
-        break;
-      }
-    }
-    if (ptr < 0) {
-      // Extend the top, first reclaiming a free block that ends there.
-      const last = this.free[this.free.length - 1];
-      if (last && last[1] === this.top) { this.top = last[0]; this.free.pop(); }
-      ptr = this.top;
-      const end = ptr + size;
-      const have = this.memory.buffer.byteLength;
-      if (end > have) {
-        const pages = Math.ceil((end - have) / PAGE);
-        if (have / PAGE + pages > MAX_PAGES) {
-          throw new Error(`fused scan: needs ${(end / 2 ** 30).toFixed(2)} GiB of WebAssembly memory, above its 4 GiB limit ` +
-            `(use checkpointing: setFusedScanOptions({ checkpoint: … }), or a smaller batch)`);
-        }
-        this.memory.grow(pages);
-      }
-      this.top = end;
-    }
-    this.inUse += size;
-    this.peakInUse = Math.max(this.peakInUse, this.inUse);
-    let freed = false;
-    return {
-      ptr, bytes: size,
-      free: () => {
-        if (freed) return;
-        freed = true;
-        this.inUse -= size;
-        this.release(ptr, ptr + size);
-      },
-    };
-  }
-
-  private release(s: number, e: number): void {
-    const f = this.free;
-    let i = 0;
-    while (i < f.length && f[i][0] < s) i++;
-    f.splice(i, 0, [s, e]);
-    // Coalesce with neighbours.
-    if (i + 1 < f.length && f[i][1] === f[i + 1][0]) { f[i][1] = f[i + 1][1]; f.splice(i + 1, 1); }
-    if (i > 0 && f[i - 1][1] === f[i][0]) { f[i - 1][1] = f[i][1]; f.splice(i, 1); }
-    if (f.length && f[f.length - 1][1] === this.top) { this.top = f[f.length - 1][0]; f.pop(); }
-  }
-
-  /** Bytes of the memory (it never shrinks). */
-  get memoryBytes(): number {
-    return this.memory.buffer.byteLength;
-  }
-
-  /**
-   * Ask for `n` threads in all (the caller's included). Workers start in the background and take part once
-   * ready; `threadsReady()` tells how many do now.
-   */
-  setThreads(n: number): void {
-    this.wantThreads = Math.max(1, Math.min(Math.floor(n), MAX_WORKERS + 1));
-    while (this.workers.length < this.wantThreads - 1) this.spawn(this.workers.length + 1);
-  }
-
-  private spawn(tid: number): void {
+  protected startWorker(tid: number): void {
     // Loaded lazily: worker_threads exists in every supported Node, but a failure must only cost threads.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Worker } = require('worker_threads') as typeof import('worker_threads');
-    const state: { ready: boolean; error?: string } = { ready: false };
+    const state: { error?: string } = {};
     this.workers.push(state);
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, ctl: this.ctl, tid } });
@@ -215,100 +74,17 @@ export class ScanWasm {
     }
   }
 
-  /** Threads a job may use at most (those asked for with setThreads). */
-  get maxThreads(): number {
-    return this.wantThreads;
-  }
-
-  /** Threads that would run a job now: 1 + the workers 1..k that are all ready (in the C loop). */
-  threadsReady(): number {
-    const v = this.i32();
-    let n = 1;
-    while (n < this.wantThreads && Atomics.load(v, this.ctl / 4 + C_READY + n) === 1) n++;
-    return n;
-  }
-
-  /** Wait (blocking, up to `ms`) until all requested workers are ready; returns the thread count. */
-  waitThreads(ms = 2000): number {
-    const t0 = Date.now();
-    const v = this.i32();
-    while (this.threadsReady() < this.wantThreads && Date.now() - t0 < ms) {
-      if (this.workers.some((w) => w.error)) break;
-      // The workers start on their own threads; sleeping here does not hold them up.
-      Atomics.wait(v, this.ctl / 4 + C_READY + this.threadsReady(), 0, 5);
-    }
-    return this.threadsReady();
+  protected notify(word: number): void {
+    Atomics.notify(this.i32(), this.ctl / 4 + word);
   }
 
   workerErrors(): string[] {
     return this.workers.flatMap((w) => (w.error ? [w.error] : []));
   }
 
-  private scratch: Region | null = null;
-  private scratchNP = -1;
-
-  /** Per-thread scratch of a job (scan.c SCRATCH/IDXLIST): NP + 64 ints per thread. */
-  private scratchFor(np: number): number {
-    if (np > this.scratchNP) {
-      this.scratch?.free();
-      this.scratch = this.alloc((MAX_WORKERS + 1) * (np + 64) * 4);
-      this.scratchNP = np;
-    }
-    return this.scratch!.ptr;
-  }
-
-  /**
-   * Adapt the thread count of scan jobs to what the machine gives (default on). Each step of a scan ends at a
-   * barrier, so when other programs keep a core busy, a thread that waits for its descheduled partner makes two
-   * threads slower than one (measured on the shared 2-core VM: 262 against 171 ms per training step at N = 256).
-   * The time per unit of work is tracked for 1 thread and for all of them, the faster is used, and the other is
-   * tried again every EXPLORE jobs. Results do not depend on the thread count (scan.c), so this changes speed only.
-   */
-  adaptive = true;
-  private rate: Record<'one' | 'all', number> = { one: NaN, all: NaN };
-  private jobsRun = 0;
-
-  private chooseThreads(job: Job, ready: number): number {
-    if (!this.adaptive || ready <= 1 || (job.kind !== KIND.forward && job.kind !== KIND.backward)) return ready;
-    const { one, all } = this.rate;
-    const explore = this.jobsRun % EXPLORE === 0;
-    if (Number.isNaN(all)) return ready;
-    if (Number.isNaN(one)) return 1;
-    const best = one <= all ? 1 : ready;
-    return explore ? (best === 1 ? ready : 1) : best;
-  }
-
-  /** Run one job on the threads that are ready (at most `threads`); returns the thread count used. */
-  run(job: Job, threads?: number): number {
-    const ready = Math.min(threads ?? this.wantThreads, this.threadsReady());
-    const nt = threads === undefined ? this.chooseThreads(job, ready) : ready;
-    if (job.IDX === undefined) job = { ...job, IDX: this.scratchFor(job.NP ?? 0) };
-    const v = this.i32();
-    const base = this.job / 4;
-    v.fill(0, base, base + JOB_FIELDS.length);
-    JOB_FIELDS.forEach((k, i) => { const x = job[k]; if (x !== undefined) v[base + i] = x; });
-    v[base + 1] = nt;
-    const t0 = performance.now();
-    this.exports.run(this.ctl, this.job);
-    if (threads === undefined && ready > 1 && (job.kind === KIND.forward || job.kind === KIND.backward)) {
-      // Milliseconds per 10⁹ multiply-adds of the step products; an exponential average per choice.
-      const work = (job.K ?? 1) * (job.B ?? 1) * (job.NP ?? 1) * (job.NP ?? 1) * (job.kind === KIND.backward ? 2 : 1);
-      const r = ((performance.now() - t0) / work) * 1e9;
-      const key = nt === 1 ? 'one' : 'all';
-      this.rate[key] = Number.isNaN(this.rate[key]) ? r : 0.7 * this.rate[key] + 0.3 * r;
-      this.jobsRun++;
-    }
-    return nt;
-  }
-
-  /** Stop the workers (they exit their loop); the module stays usable on one thread. */
-  stopThreads(): void {
-    const v = this.i32();
-    Atomics.store(v, this.ctl / 4 + C_SHUTDOWN, 1);
-    Atomics.add(v, this.ctl / 4 + C_JOB_GEN, 1);
-    Atomics.notify(v, this.ctl / 4 + C_JOB_GEN);
+  override stopThreads(): void {
+    super.stopThreads();
     this.workers = [];
-    this.wantThreads = 1;
   }
 }
 
@@ -322,11 +98,9 @@ export function scanWasm(): ScanWasm | null {
     if (!wasmApi() || typeof SharedArrayBuffer !== 'function') throw new Error('no WebAssembly threads (SharedArrayBuffer) in this runtime');
     const file = scanWasmPath();
     if (!fs.existsSync(file)) throw new Error(`${file} is missing (run scripts/build-wasm.sh)`);
+    const threads = defaultThreads();
     loaded = new ScanWasm(fs.readFileSync(file));
-    const env = process.env.RATELAB_SCAN_THREADS;
-    const n = env !== undefined && env !== '' ? Number(env) : Math.min(availableCores(), 4);
-    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`RATELAB_SCAN_THREADS=${env} is not a positive integer`);
-    loaded.setThreads(n);
+    loaded.setThreads(threads);
   } catch (e) {
     loaded = null;
     loadError = e instanceof Error ? e.message : String(e);
@@ -336,9 +110,4 @@ export function scanWasm(): ScanWasm | null {
 
 export function scanWasmError(): string {
   return loadError;
-}
-
-function availableCores(): number {
-  const osAny = os as unknown as { availableParallelism?: () => number };
-  return osAny.availableParallelism ? osAny.availableParallelism() : os.cpus().length;
 }

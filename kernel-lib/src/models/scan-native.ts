@@ -1,0 +1,84 @@
+/**
+ * The native build of the fused scan: kernel-lib/native/scan-node.c (scan.c for x86-64 AVX2 + FMA), compiled
+ * at `npm ci` by scripts/build-native.js into kernel-lib/native/build/scan.node. Not committed and not
+ * required: when it is missing (no C compiler at install), cannot load, or the CPU lacks AVX2/FMA,
+ * `scanNative()` is null, `scanNativeError()` says why, and the WebAssembly build runs instead.
+ *
+ * Why native next to WebAssembly: Node 20's WebAssembly has 128-bit vectors and no fused multiply-add, so the
+ * scan's products ran at ≈ 28 % of this machine's sgemm peak; with 256-bit FMA the same loops do ≈ 4× the work
+ * per instruction (bench/RESULTS.md).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { defaultThreads, HEAP_BASE, KernelExports, KernelMemory, PAGE, ScanEngine } from './scan-engine';
+
+interface Addon extends KernelExports {
+  unsupported(): string;
+  buffer(bytes: number): ArrayBuffer;
+  startWorker(ctl: number, tid: number): void;
+  notify(offset: number): void;
+}
+
+/** Where scripts/build-native.js puts the addon: kernel-lib/native/build/, two levels above src/models and dist/models. */
+export function scanNativePath(): string {
+  return path.join(__dirname, '..', '..', 'native', 'build', 'scan.node');
+}
+
+/** The addon's memory: one 4 GiB reservation, seen through an ArrayBuffer that is recreated longer as it grows. */
+class NativeMemory implements KernelMemory {
+  buffer: ArrayBuffer;
+  constructor(private readonly addon: Addon, bytes: number) {
+    this.buffer = addon.buffer(bytes);
+  }
+  grow(pages: number): void {
+    this.buffer = this.addon.buffer(this.buffer.byteLength + pages * PAGE);
+  }
+}
+
+export class ScanNative extends ScanEngine {
+  readonly name = 'native-avx2' as const;
+  readonly tileRows = 8;
+
+  constructor(private readonly addon: Addon) {
+    super(new NativeMemory(addon, HEAP_BASE + PAGE), addon);
+  }
+
+  protected startWorker(tid: number): void {
+    this.addon.startWorker(this.ctl, tid);
+  }
+
+  protected notify(word: number): void {
+    this.addon.notify(this.ctl + word * 4);
+  }
+
+  workerErrors(): string[] {
+    return [];
+  }
+}
+
+let loaded: ScanNative | null | undefined;
+let loadError = '';
+
+/** The addon, loaded once per process; null (see `scanNativeError()`) when it is not built or cannot run here. */
+export function scanNative(): ScanNative | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    const file = scanNativePath();
+    if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file) || file} is not built (no C compiler at install; see scripts/build-native.js)`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(file) as Addon;
+    const why = addon.unsupported();
+    if (why) throw new Error(why);
+    const threads = defaultThreads();
+    loaded = new ScanNative(addon);
+    loaded.setThreads(threads);
+  } catch (e) {
+    loaded = null;
+    loadError = `native scan kernel: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return loaded;
+}
+
+export function scanNativeError(): string {
+  return loadError;
+}
