@@ -6,8 +6,8 @@
  * committed WebAssembly build (kernel-lib/src/models/scan-native.ts explains the choice at run time).
  *   node scripts/build-native.js            build (skip quietly where not possible)
  *   node scripts/build-native.js --strict   fail when it cannot build (for checking a machine)
- * Compiler: $CC, else clang, else cc. clang is preferred: it keeps the MR×8 register tile in registers where
- * gcc 12 spills an accumulator per step. The output is written to a temporary name and renamed, so an
+ * Compiler: $CC, else clang, else cc. clang is preferred: gcc 12 keeps the register tile's accumulators in
+ * memory too, and its products run 2.5× slower (measured; still a working build). The output is written to a temporary name and renamed, so an
  * interrupted build never leaves a half-written addon behind.
  */
 'use strict';

@@ -36,6 +36,8 @@
 #define EXPORT(name) static
 #endif
 
+/* See the register tile below. gcc 12 keeps the tile's accumulators in memory as well as in registers (its
+ * products run 2.5× slower than clang's): scripts/build-native.js prefers clang. */
 #if defined(__clang__)
 #define NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
@@ -60,7 +62,7 @@
   /* Active-column flags (one byte per unit, nonzero: some trial's rate is not 0), parallel to R's blocks,    \
    * and per-thread scratch: a tile, then the list of active columns (NP + 64 ints per thread). */          \
   P(uint8_t, ACT) P(int32_t, IDX)                                                                             \
-  /* Per-thread packing space for dW (2·GROUP·B·NP floats per thread). */                                     \
+  /* Per-thread packing space for dW (2·PK_HALF floats per thread). */                                     \
   P(f32, PK)
 
 #define JOB_INT(name) int32_t name;
@@ -251,50 +253,101 @@ static void barrier(int32_t *ctl, int nt) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------
- * The MR×8 register tile: acc[r] = Σ_k A[row m + r][k] · Bp[k][0..7] (Bp: one packed 8-column panel).
- * Rows past the last (B not a multiple of MR) repeat row m and are never stored. The products live in small
- * functions of their own and hand the tile over through 8·MR floats of per-thread scratch: inlined into the
- * big fused loops, V8's register allocator spilled the accumulators in the inner loop (measured 2–3× slower
- * than the same loop alone). The k loops are not unrolled on purpose: clang then hoists the loads of later k,
- * and V8 runs out of its 15 vector registers and spills (unrolling by 2, 4, 8 made the tile 1.3–2.7× slower
- * under Node 20).
+ * The register tile: acc[r][h] = Σ_k A[row m + r][k] · Bp_h[k][0..7] for MR rows and np ≤ NPAN packed
+ * 8-column panels Bp_h = bp + h·pstride (np < NPAN only for a thread's last, odd panel). Rows past the last
+ * (B not a multiple of MR) repeat row m and are never stored. The result goes to out[(r·np + h)·8 ..]: the
+ * products live in small functions of their own and hand the tile over through per-thread scratch, because
+ * inlined into the big fused loops V8's register allocator spilled the accumulators in the inner loop
+ * (measured 2–3× slower than the same loop alone). The k loops are not unrolled on purpose: clang then
+ * hoists the loads of later k, and V8 runs out of its 15 vector registers and spills (unrolling by 2, 4, 8
+ * made the tile 1.3–2.7× slower under Node 20).
  * ------------------------------------------------------------------------------------------------------- */
 INLINE void tile_rows(const f32 *A, int lda, int rows, int m, const f32 **a) {
   for (int r = 0; r < MR; r++) a[r] = A + (long)(m + r < rows ? m + r : m) * lda;
 }
 
-__attribute__((noinline)) static void tile_dense(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
+INLINE void tile_store(v8 c[MR][NPAN], f32 *out, const int np) {
+  for (int r = 0; r < MR; r++)
+    for (int h = 0; h < np; h++) v_st(out + (r * np + h) * 8, c[r][h]);
+}
+
+INLINE void tile_dense_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, int K, f32 *out, const int np) {
   const f32 *a[MR];
-  v8 c[MR];
+  v8 c[MR][NPAN];
   tile_rows(A, lda, rows, m, a);
-  for (int r = 0; r < MR; r++) c[r] = v_zero();
+  for (int r = 0; r < MR; r++)
+    for (int h = 0; h < np; h++) c[r][h] = v_zero();
   NO_UNROLL
   for (int k = 0; k < K; k++, bp += 8) {
-    v8 b = v_ld(bp);
-    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(a[r] + k), b, c[r]);
+    v8 b[NPAN];
+    for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride);
+    for (int r = 0; r < MR; r++) {
+      v8 x = v_bcast(a[r] + k);
+      for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
+    }
   }
-  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
+  tile_store(c, out, np);
 }
 
 /* The same tile over the listed k only (columns of A that are not all zero: ReLU-type rates are exactly 0
  * for many units). Summation order is still increasing k, and skipped terms are exact zeros. */
-__attribute__((noinline)) static void tile_list(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
+INLINE void tile_list_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, const int32_t *idx, int cnt, f32 *out, const int np) {
   const f32 *a[MR];
-  v8 c[MR];
+  v8 c[MR][NPAN];
   tile_rows(A, lda, rows, m, a);
-  for (int r = 0; r < MR; r++) c[r] = v_zero();
+  for (int r = 0; r < MR; r++)
+    for (int h = 0; h < np; h++) c[r][h] = v_zero();
   NO_UNROLL
   for (int n = 0; n < cnt; n++) {
     const int j = idx[n];
-    v8 b = v_ld(bp + 8 * j);
-    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(a[r] + j), b, c[r]);
+    v8 b[NPAN];
+    for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride + 8 * j);
+    for (int r = 0; r < MR; r++) {
+      v8 x = v_bcast(a[r] + j);
+      for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
+    }
   }
-  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
+  tile_store(c, out, np);
 }
 
-/* Per-thread scratch: 64 floats for a tile (8·MR ≤ 64), then NP ints for the active-column list. */
-#define SCRATCH(J, tid) ((f32 *)((J)->IDX + (long)(tid) * ((J)->NP + 64)))
-#define IDXLIST(J, tid) ((J)->IDX + (long)(tid) * ((J)->NP + 64) + 64)
+/* One instance per panel count, so that every loop above has constant bounds (registers, not memory). */
+__attribute__((noinline)) static void tile_dense_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, int K, f32 *out) {
+  tile_dense_np(A, lda, rows, m, bp, ps, K, out, NPAN);
+}
+__attribute__((noinline)) static void tile_list_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, const int32_t *idx, int cnt, f32 *out) {
+  tile_list_np(A, lda, rows, m, bp, ps, idx, cnt, out, NPAN);
+}
+#if NPAN > 1
+__attribute__((noinline)) static void tile_dense_one(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
+  tile_dense_np(A, lda, rows, m, bp, 0, K, out, 1);
+}
+__attribute__((noinline)) static void tile_list_one(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
+  tile_list_np(A, lda, rows, m, bp, 0, idx, cnt, out, 1);
+}
+#endif
+
+/* Tile of np panels (NPAN or 1) starting at panel bp; panels are pstride floats apart. */
+INLINE void tile_dense(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, int K, f32 *out, int np) {
+#if NPAN > 1
+  if (np == 1) { tile_dense_one(A, lda, rows, m, bp, K, out); return; }
+#endif
+  (void)np;
+  tile_dense_full(A, lda, rows, m, bp, pstride, K, out);
+}
+INLINE void tile_list(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, const int32_t *idx, int cnt, f32 *out, int np) {
+#if NPAN > 1
+  if (np == 1) { tile_list_one(A, lda, rows, m, bp, idx, cnt, out); return; }
+#endif
+  (void)np;
+  tile_list_full(A, lda, rows, m, bp, pstride, idx, cnt, out);
+}
+
+/* Per-thread scratch: SCRATCH_TILE floats for a tile (≥ 8·MR·NPAN), then NP ints for the active-column list.
+ * Same numbers as scratchFor in scan-engine.ts. */
+#define SCRATCH_TILE 128
+_Static_assert(8 * MR * NPAN <= SCRATCH_TILE, "tile scratch too small");
+#define SCRATCH(J, tid) ((f32 *)((J)->IDX + (long)(tid) * ((J)->NP + SCRATCH_TILE)))
+#define IDXLIST(J, tid) ((J)->IDX + (long)(tid) * ((J)->NP + SCRATCH_TILE) + SCRATCH_TILE)
 
 INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
   int P = NP / 8;
@@ -304,6 +357,9 @@ INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
 
 /* Rows of the tile at m that exist (the last tile may be short). */
 INLINE int tile_height(int m, int rows) { return rows - m < MR ? rows - m : MR; }
+
+/* Panels in the tile starting at panel p (of a thread's p0..p1). */
+INLINE int tile_panels(int p, int p1) { return p1 - p < NPAN ? p1 - p : NPAN; }
 
 /* ---------------------------------------------------------------------------------------------------------
  * Forward: K steps. R block k holds r_{t0+k−1} (block 0 = the state before the chunk); X likewise.
@@ -367,16 +423,20 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
     /* Skip all-zero columns of r_{t−1} when there are enough of them to pay for the indirection. */
     const int cnt = active_list(J, k, idx);
     const int sparse = cnt < NP - NP / 8;
-    for (int p = p0; p < p1; p++) {
+    for (int p = p0; p < p1; p += NPAN) {
+      const int np = tile_panels(p, p1);
       const f32 *bp = J->wpf + (long)p * NP * 8;
-      v8 nz = v_zero();
+      v8 nz[NPAN];
+      for (int h = 0; h < np; h++) nz[h] = v_zero();
       for (int m = 0; m < B; m += MR) {
-        if (sparse) tile_list(A, NP, B, m, bp, idx, cnt, scr);
-        else tile_dense(A, NP, B, m, bp, NP, scr);
-        const int h = tile_height(m, B);
-        for (int r = 0; r < h; r++) nz = v_or(nz, v_ne(fwd_elem(J, k, m + r, p * 8, v_ld(scr + 8 * r)), v_zero()));
+        if (sparse) tile_list(A, NP, B, m, bp, (long)NP * 8, idx, cnt, scr, np);
+        else tile_dense(A, NP, B, m, bp, (long)NP * 8, NP, scr, np);
+        const int ht = tile_height(m, B);
+        for (int r = 0; r < ht; r++)
+          for (int h = 0; h < np; h++)
+            nz[h] = v_or(nz[h], v_ne(fwd_elem(J, k, m + r, (p + h) * 8, v_ld(scr + (r * np + h) * 8)), v_zero()));
       }
-      v_store_flags(J->ACT + (long)(k + 1) * NP + p * 8, nz);
+      for (int h = 0; h < np; h++) v_store_flags(J->ACT + (long)(k + 1) * NP + (p + h) * 8, nz[h]);
     }
     if (k + 1 < J->K) barrier(ctl, nt);
   }
@@ -436,26 +496,46 @@ static void zero_sums(Sums *s) {
   s->alpha = s->gain = s->shift = s->resp = s->ns = s->b = z;
 }
 
-/* C[MR, 8] = Σ over `rows` rows of ap[row][0..MR−1] ⊗ bp[row][0..7], from packed copies (contiguous: walking
- * the rows of DZ and R in place was 2–5× slower, from cache and TLB misses), into 8·MR floats at `out`. */
-__attribute__((noinline)) static void dw_tile(const f32 *ap, const f32 *bp, int rows, f32 *out) {
-  v8 c[MR];
-  for (int r = 0; r < MR; r++) c[r] = v_zero();
+/* C[MR, 8·np] = Σ over `rows` rows of ap[row][0..MR−1] ⊗ bp_h[row][0..7] (bp_h = bp + h·pstride), from
+ * packed copies (contiguous: walking the rows of DZ and R in place was 2–5× slower, from cache and TLB
+ * misses), into scratch as the scan's tile. */
+INLINE void dw_tile_np(const f32 *ap, const f32 *bp, long pstride, int rows, f32 *out, const int np) {
+  v8 c[MR][NPAN];
+  for (int r = 0; r < MR; r++)
+    for (int h = 0; h < np; h++) c[r][h] = v_zero();
   NO_UNROLL
   for (int k = 0; k < rows; k++, ap += MR, bp += 8) {
-    v8 b = v_ld(bp);
-    for (int r = 0; r < MR; r++) c[r] = v_fma(v_bcast(ap + r), b, c[r]);
+    v8 b[NPAN];
+    for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride);
+    for (int r = 0; r < MR; r++) {
+      v8 x = v_bcast(ap + r);
+      for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
+    }
   }
-  for (int r = 0; r < MR; r++) v_st(out + 8 * r, c[r]);
+  tile_store(c, out, np);
 }
+
+__attribute__((noinline)) static void dw_tile_full(const f32 *ap, const f32 *bp, long pstride, int rows, f32 *out) {
+  dw_tile_np(ap, bp, pstride, rows, out, NPAN);
+}
+#if NPAN > 1
+__attribute__((noinline)) static void dw_tile_one(const f32 *ap, const f32 *bp, int rows, f32 *out) {
+  dw_tile_np(ap, bp, 0, rows, out, 1);
+}
+#endif
+
+/* Packing space for dW per thread, in floats: dz rows (i padded to whole groups of MR) then r rows. Same
+ * numbers as the PK allocation in fused-scan.ts. */
+#define PK_HALF(B, NP) ((long)GROUP * (B) * ((NP) + 8))
 
 /* dW[i, j] += Σ_{k,b} dz[k,b,i] · r[k−1,b,j] for the owned rows i (panels p0..p1) over a chunk of K steps.
  * The sum runs over groups of GROUP steps, latest group first, each group's partial sum added to dW: chunks
  * are whole groups (fused-scan.ts), so the rounding does not depend on the chunk or checkpoint length. Only
  * the columns j where r_{t−1} is nonzero somewhere in the group are computed (ReLU units that are silent
- * throughout a group contribute nothing): they are packed side by side, 8 to a panel, and scattered back. */
+ * throughout a group contribute nothing): they are packed side by side, 8 to a panel, and scattered back.
+ * Rows i go MR to a tile (the last group padded with zeros and not stored). */
 static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int32_t *cols, f32 *scr) {
-  const int NP = J->NP, B = J->B, ni = (p1 - p0) * 8;
+  const int NP = J->NP, B = J->B, ni = (p1 - p0) * 8, ng = (ni + MR - 1) / MR;
   for (int g = (K - 1) / GROUP; g >= 0; g--) {
     const int k0 = g * GROUP, k1 = (g + 1) * GROUP < K ? (g + 1) * GROUP : K, rows = (k1 - k0) * B;
     int nc = 0;
@@ -473,13 +553,10 @@ static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int3
     const int nq = (nc + 7) / 8;
     const f32 *dz = J->DZ + (long)k0 * B * NP + p0 * 8, *r = J->R + (long)k0 * B * NP;
     for (int row = 0; row < rows; row++) {
-      /* ni is a multiple of 8, so of MR: copy 8 rows' worth at a time. */
-      for (int i8 = 0; i8 < ni / 8; i8++) {
-        const f32 *src = dz + (long)row * NP + i8 * 8;
-        for (int h = 0; h < 8; h += MR) {
-          f32 *dst = ap + ((long)(i8 * 8 + h) / MR * rows + row) * MR;
-          for (int e = 0; e < MR; e++) dst[e] = src[h + e];
-        }
+      const f32 *src = dz + (long)row * NP;
+      for (int gi = 0; gi < ng; gi++) {
+        f32 *dst = ap + ((long)gi * rows + row) * MR;
+        for (int e = 0; e < MR; e++) dst[e] = gi * MR + e < ni ? src[gi * MR + e] : 0.0f;
       }
       const f32 *rr = r + (long)row * NP;
       if (nc == NP) {
@@ -488,13 +565,25 @@ static void dw_chunk(const Job *J, int K, int p0, int p1, f32 *ap, f32 *bp, int3
         for (int c = 0; c < nq * 8; c++) bp[((long)(c >> 3) * rows + row) * 8 + (c & 7)] = c < nc ? rr[cols[c]] : 0.0f;
       }
     }
-    for (int q = 0; q < nq; q++) {
-      const int w8 = nc - q * 8 < 8 ? nc - q * 8 : 8;
-      for (int iM = 0; iM < ni / MR; iM++) {
-        dw_tile(ap + (long)iM * rows * MR, bp + (long)q * rows * 8, rows, scr);
-        f32 *w = J->dW + (long)(p0 * 8 + iM * MR) * NP;
-        for (int rr = 0; rr < MR; rr++)
-          for (int c = 0; c < w8; c++) w[(long)rr * NP + cols[q * 8 + c]] += scr[rr * 8 + c];
+    for (int q = 0; q < nq; q += NPAN) {
+      const int np = nq - q < NPAN ? nq - q : NPAN;
+      for (int gi = 0; gi < ng; gi++) {
+        const f32 *a = ap + (long)gi * rows * MR, *b = bp + (long)q * rows * 8;
+#if NPAN > 1
+        if (np == 1) dw_tile_one(a, b, rows, scr);
+        else
+#endif
+          dw_tile_full(a, b, (long)rows * 8, rows, scr);
+        const int hi = ni - gi * MR < MR ? ni - gi * MR : MR;
+        for (int h = 0; h < np; h++) {
+          const int w8 = nc - (q + h) * 8 < 8 ? nc - (q + h) * 8 : 8;
+          const int32_t *cc = cols + (q + h) * 8;
+          for (int ri = 0; ri < hi; ri++) {
+            f32 *w = J->dW + (long)(p0 * 8 + gi * MR + ri) * NP;
+            const f32 *o = scr + (ri * np + h) * 8;
+            for (int c = 0; c < w8; c++) w[cc[c]] += o[c];
+          }
+        }
       }
     }
   }
@@ -508,27 +597,30 @@ __attribute__((noinline)) static void run_backward(const Job *J, int32_t *ctl, i
   f32 *scr = SCRATCH(J, tid);
   for (int k = K - 1; k >= 0; k--) {
     const f32 *A = k == K - 1 ? J->DZC : J->DZ + (k + 1) * blk;
-    for (int p = p0; p < p1; p++) {
-      Sums s;
-      zero_sums(&s);
+    for (int p = p0; p < p1; p += NPAN) {
+      const int np = tile_panels(p, p1);
+      Sums s[NPAN];
+      for (int h = 0; h < np; h++) zero_sums(&s[h]);
       for (int m = 0; m < B; m += MR) {
-        if (A) tile_dense(A, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
-        else for (int r = 0; r < MR; r++) v_st(scr + 8 * r, v_zero());
-        const int h = tile_height(m, B);
-        for (int r = 0; r < h; r++) bwd_elem(J, k, m + r, p * 8, v_ld(scr + 8 * r), &s);
+        if (A) tile_dense(A, NP, B, m, J->wpb + (long)p * NP * 8, (long)NP * 8, NP, scr, np);
+        else for (int q = 0; q < MR * np; q++) v_st(scr + 8 * q, v_zero());
+        const int ht = tile_height(m, B);
+        for (int r = 0; r < ht; r++)
+          for (int h = 0; h < np; h++) bwd_elem(J, k, m + r, (p + h) * 8, v_ld(scr + (r * np + h) * 8), &s[h]);
       }
-      flush_sums(J, p * 8, &s);
+      for (int h = 0; h < np; h++) flush_sums(J, (p + h) * 8, &s[h]);
     }
     if (k > 0) barrier(ctl, nt);
   }
-  f32 *pk = J->PK + (long)tid * 2 * GROUP * B * NP;
-  dw_chunk(J, K, p0, p1, pk, pk + (long)GROUP * B * NP, IDXLIST(J, tid), scr);
+  f32 *pk = J->PK + (long)tid * 2 * PK_HALF(B, NP);
+  dw_chunk(J, K, p0, p1, pk, pk + PK_HALF(B, NP), IDXLIST(J, tid), scr);
 }
 
 /* Store the tile at rows m.. of an [rows, ld] output, columns col..col+7. */
-INLINE void store_tile(const f32 *scr, f32 *out, int ld, int m, int rows, int col) {
-  const int h = tile_height(m, rows);
-  for (int r = 0; r < h; r++) v_st(out + (long)(m + r) * ld + col, v_ld(scr + 8 * r));
+INLINE void store_tile(const f32 *scr, f32 *out, int ld, int m, int rows, int col, int np) {
+  const int ht = tile_height(m, rows);
+  for (int r = 0; r < ht; r++)
+    for (int h = 0; h < np; h++) v_st(out + (long)(m + r) * ld + col + 8 * h, v_ld(scr + (r * np + h) * 8));
 }
 
 /* dr_{−1} = dz_0 W (the gradient of the initial rate), owned columns. */
@@ -537,11 +629,13 @@ __attribute__((noinline)) static void run_final(const Job *J, int tid) {
   int p0, p1;
   panel_range(NP, J->nt, tid, &p0, &p1);
   f32 *scr = SCRATCH(J, tid);
-  for (int p = p0; p < p1; p++)
+  for (int p = p0; p < p1; p += NPAN) {
+    const int np = tile_panels(p, p1);
     for (int m = 0; m < B; m += MR) {
-      tile_dense(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, NP, scr);
-      store_tile(scr, J->dr0, NP, m, B, p * 8);
+      tile_dense(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, (long)NP * 8, NP, scr, np);
+      store_tile(scr, J->dr0, NP, m, B, p * 8, np);
     }
+  }
 }
 
 /* C[M, NP] = A[M, KK] · Bp: the same register tile as the scan, for the peak measurement. */
@@ -550,11 +644,13 @@ __attribute__((noinline)) static void run_gemm(const Job *J, int tid) {
   int p0, p1;
   panel_range(NP, J->nt, tid, &p0, &p1);
   f32 *scr = SCRATCH(J, tid);
-  for (int p = p0; p < p1; p++)
+  for (int p = p0; p < p1; p += NPAN) {
+    const int np = tile_panels(p, p1);
     for (int m = 0; m < M; m += MR) {
-      tile_dense(J->A, KK, M, m, J->wpf + (long)p * KK * 8, KK, scr);
-      store_tile(scr, J->C, NP, m, M, p * 8);
+      tile_dense(J->A, KK, M, m, J->wpf + (long)p * KK * 8, (long)KK * 8, KK, scr, np);
+      store_tile(scr, J->C, NP, m, M, p * 8, np);
     }
+  }
 }
 
 __attribute__((noinline)) static void exec(const Job *J, int32_t *ctl, int tid) {

@@ -2,9 +2,11 @@
  * Eight float32 lanes (one 8-column panel row of the scan) for the two targets of scan.c:
  *   - WebAssembly SIMD128: a pair of 128-bit vectors (no FMA in Node 20's WebAssembly: v_fma is mul + add);
  *   - x86-64 AVX2 + FMA (the native addon): one 256-bit register, v_fma is one fused instruction.
- * The kernel is written once against these functions; MR (rows of the register tile) is per target because
- * it is set by the register file: V8 gives WebAssembly 15 vector registers (4 rows × 2 halves = 8
- * accumulators), x86-64 has 16 ymm registers and needs ≥ 8 independent FMAs in flight to hide their latency.
+ * The kernel is written once against these functions. The register tile (MR rows × NPAN panels of 8 columns)
+ * is per target because the register file sets it: V8 gives WebAssembly 15 vector registers (4 rows × 1
+ * panel × 2 halves = 8 accumulators); x86-64 has 16 ymm registers, and FMA's 4–5 cycle latency at 2 per cycle
+ * needs ≥ 10 independent sums in flight, so 6 × 2 = 12 accumulators + 2 panel rows + 1 broadcast (the
+ * classic 6×16 AVX2 sgemm tile: 8 loads per 12 FMAs, where 8×8 needed 9 per 8).
  *
  * v_max/v_min return their first argument when it is NaN (tf.relu and the clamps in vexp let NaN through,
  * so a diverging network still reads as NaN to the trainer's check).
@@ -21,6 +23,7 @@ typedef float f32;
 #include <wasm_simd128.h>
 
 #define MR 4
+#define NPAN 1
 typedef struct { v128_t lo, hi; } v8;
 
 #define V8_MAP2(op, a, b) ((v8){ op((a).lo, (b).lo), op((a).hi, (b).hi) })
@@ -72,7 +75,8 @@ INLINE void v_store_flags(uint8_t *dst, v8 m) {
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
-#define MR 8
+#define MR 6
+#define NPAN 2
 typedef __m256 v8;
 
 INLINE v8 v_ld(const f32 *p) { return _mm256_loadu_ps(p); }

@@ -457,7 +457,7 @@ export const fusedScanKernel: ScanKernel = {
       const DZ = [alloc(C * blk), alloc(C * blk)];
       const ZMXseg = tp.checkpoint && (tp.flags & FLAG.gAlpha) ? alloc(C * blk) : 0;
       // Packing space of the dW product, per thread (scan.c dw_chunk).
-      const PK = alloc(w.maxThreads * 2 * GROUP * blk);
+      const PK = alloc(w.maxThreads * 2 * GROUP * B * (NP + 8));
       const vec = (i: number) => ptr.vec + i * NP * 4;
       const common = {
         NP, B, nIn, act: tp.act, flags: tp.flags,

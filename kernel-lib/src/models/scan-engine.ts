@@ -214,11 +214,11 @@ export abstract class ScanEngine {
   private scratch: Region | null = null;
   private scratchNP = -1;
 
-  /** Per-thread scratch of a job (scan.c SCRATCH/IDXLIST): NP + 64 ints per thread. */
+  /** Per-thread scratch of a job (scan.c SCRATCH/IDXLIST): NP + SCRATCH_TILE (128) ints per thread. */
   private scratchFor(np: number): number {
     if (np > this.scratchNP) {
       this.scratch?.free();
-      this.scratch = this.alloc((MAX_WORKERS + 1) * (np + 64) * 4);
+      this.scratch = this.alloc((MAX_WORKERS + 1) * (np + 128) * 4);
       this.scratchNP = np;
     }
     return this.scratch!.ptr;
