@@ -1,5 +1,5 @@
 /**
- * Adam with its state in named tensors, so that it can be checkpointed and resumed exactly, and with
+ * Adam with its state in named arrays, so that it can be checkpointed and resumed exactly, and with
  * parameters left out (frozen) simply by not passing their gradients. tfjs's own optimiser hides its state
  * behind variable ids, which do not survive a save/load.
  */
@@ -21,19 +21,18 @@ export interface AdamState {
   v: Record<string, { data: Float32Array; shape: number[] }>;
 }
 
-/** A non-trainable variable from a tensor that is then freed (tf.variable keeps its own reference). */
-function newVariable(x: tf.Tensor): tf.Variable {
-  const v = tf.variable(x, false);
-  x.dispose();
-  return v;
+/** Moments of one parameter: plain arrays, updated in one loop per step (see `apply`). */
+interface Moments {
+  m: Float32Array;
+  v: Float32Array;
+  shape: number[];
 }
 
 export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  private m = new Map<string, tf.Variable>();
-  private v = new Map<string, tf.Variable>();
+  private state = new Map<string, Moments>();
   private t = new Map<string, number>();
 
   constructor(opts: AdamOptions = {}) {
@@ -42,46 +41,59 @@ export class Adam {
     this.epsilon = opts.epsilon ?? 1e-8;
   }
 
-  /** One update of each named parameter with its gradient (already clipped), at learning rate lr. */
+  /**
+   * One update of each named parameter with its gradient (already clipped), at learning rate lr. The moments
+   * live in plain arrays and each parameter is updated in one loop (double precision, rounded once to float32),
+   * instead of ~15 tfjs ops and scalar tensors per parameter: the same values to float32 rounding, several
+   * times faster for the handful of parameters of a network.
+   */
   apply(params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     for (const [name, g] of Object.entries(grads)) {
       const p = params[name];
-      if (!this.m.has(name)) {
-        this.m.set(name, newVariable(tf.zerosLike(p)));
-        this.v.set(name, newVariable(tf.zerosLike(p)));
+      if (!p) throw new Error(`Adam: gradient for '${name}', but no parameter of that name`);
+      if (g.size !== p.size) throw new Error(`Adam: gradient of '${name}' has shape [${g.shape}], the parameter [${p.shape}]`);
+      let st = this.state.get(name);
+      if (!st) {
+        st = { m: new Float32Array(p.size), v: new Float32Array(p.size), shape: p.shape.slice() };
+        this.state.set(name, st);
         this.t.set(name, 0);
       }
       const t = this.t.get(name)! + 1;
       this.t.set(name, t);
-      const m = this.m.get(name)!, v = this.v.get(name)!;
-      tf.tidy(() => {
-        m.assign(tf.add(tf.mul(b1, m), tf.mul(1 - b1, g)));
-        v.assign(tf.add(tf.mul(b2, v), tf.mul(1 - b2, tf.square(g))));
-        const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-        p.assign(tf.sub(p, tf.mul(stepSize, tf.div(m, tf.add(tf.sqrt(v), eps * Math.sqrt(1 - b2 ** t))))));
-      });
+      const gv = g.dataSync(), pv = p.dataSync();
+      const { m, v } = st;
+      const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      const epsHat = eps * Math.sqrt(1 - b2 ** t);
+      const c1 = 1 - b1, c2 = 1 - b2;
+      const out = new Float32Array(p.size);
+      for (let i = 0; i < out.length; i++) {
+        const gi = gv[i];
+        const mi = (m[i] = b1 * m[i] + c1 * gi);
+        const vi = (v[i] = b2 * v[i] + c2 * gi * gi);
+        out[i] = pv[i] - stepSize * (mi / (Math.sqrt(vi) + epsHat));
+      }
+      tf.tidy(() => p.assign(tf.tensor(out, p.shape, 'float32')));
     }
   }
 
   getState(): AdamState {
-    const dump = (mp: Map<string, tf.Variable>) =>
-      Object.fromEntries([...mp].map(([k, x]) => [k, { data: (x.dataSync() as Float32Array).slice(), shape: x.shape.slice() }]));
-    return { t: Object.fromEntries(this.t), m: dump(this.m), v: dump(this.v) };
+    const dump = (which: 'm' | 'v') =>
+      Object.fromEntries([...this.state].map(([k, st]) => [k, { data: st[which].slice(), shape: st.shape.slice() }]));
+    return { t: Object.fromEntries(this.t), m: dump('m'), v: dump('v') };
   }
 
   setState(s: AdamState): void {
     this.dispose();
     for (const k of Object.keys(s.t)) {
       if (!s.m[k] || !s.v[k]) throw new Error(`Adam state: parameter '${k}' has a step count but no m/v moments`);
+      if (s.m[k].data.length !== s.v[k].data.length) throw new Error(`Adam state: moments of '${k}' differ in length (${s.m[k].data.length}, ${s.v[k].data.length})`);
       this.t.set(k, s.t[k]);
-      this.m.set(k, newVariable(tf.tensor(s.m[k].data, s.m[k].shape)));
-      this.v.set(k, newVariable(tf.tensor(s.v[k].data, s.v[k].shape)));
+      this.state.set(k, { m: Float32Array.from(s.m[k].data), v: Float32Array.from(s.v[k].data), shape: s.m[k].shape.slice() });
     }
   }
 
   dispose(): void {
-    [...this.m.values(), ...this.v.values()].forEach((x) => x.dispose());
-    this.m.clear(); this.v.clear(); this.t.clear();
+    this.state.clear(); this.t.clear();
   }
 }
