@@ -390,7 +390,9 @@ export class Ctrnn {
       const P = this.params;
       const alpha = tf.div(this.dt, this.tauTensor()) as tf.Tensor1D;
       let noiseScale: tf.Tensor1D;
-      if (nz.scaling === 'sqrt2alpha') noiseScale = tf.mul(nz.rec, tf.sqrt(tf.mul(2, alpha)));
+      // Without recurrent noise this call the scan never reads the scale (nor wants its gradient).
+      if (!eps) noiseScale = tf.zeros([n]);
+      else if (nz.scaling === 'sqrt2alpha') noiseScale = tf.mul(nz.rec, tf.sqrt(tf.mul(2, alpha)));
       else if (nz.scaling === 'inside-alpha') noiseScale = tf.mul(alpha, tf.mul(nz.rec, tf.sqrt(tf.div(2, alpha))));
       else noiseScale = tf.fill([n], nz.rec) as tf.Tensor1D;
       let x0: tf.Tensor2D;
