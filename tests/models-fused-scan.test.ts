@@ -319,18 +319,24 @@ describe('models: fused scan, either build', function () {
     mc.dispose();
   });
 
-  it('readoutProduct: value and both gradients equal tfjs autodiff of r·W_outᵀ (1, 2 and 3 outputs)', () => {
+  it('readoutProduct: value and both gradients equal tfjs autodiff of r·W_outᵀ (1, 2 and 3 outputs, masked rows)', () => {
     for (const nOut of [1, 2, 3]) {
       const [M, N] = [37, 11];
       const r = tf.tensor2d(new Float32Array(M * N).map((_, i) => (i % 5 === 0 ? 0 : Math.sin(i))), [M, N]);
       const w = tf.tensor2d(new Float32Array(nOut * N).map((_, i) => Math.cos(0.3 * i)), [nOut, N]);
       const tgt = tf.tensor2d(new Float32Array(M * nOut).map((_, i) => Math.sin(0.1 * i)), [M, nOut]);
-      const loss = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.sub(f(a as tf.Tensor2D, b as tf.Tensor2D), tgt)));
+      // Zero output gradients: output 0 of rows 8–15, every output of rows 16–23 (whole blocks of the dW_out
+      // loop) and of rows 27 and 34.
+      const rowMask = tf.tensor2d(Array.from({ length: M * nOut }, (_, k) => {
+        const m = Math.floor(k / nOut), o = k % nOut;
+        return (m >= 8 && m < 16 && o === 0) || (m >= 16 && m < 24) || m === 27 || m === 34 ? 0 : 1;
+      }), [M, nOut]);
+      const loss = (f: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.mul(tf.sub(f(a as tf.Tensor2D, b as tf.Tensor2D), tgt), rowMask)));
       const ours = tf.grads(loss(readoutProduct))([r, w]);
       const ref = tf.grads(loss((a, b) => tf.matMul(a, tf.transpose(b))))([r, w]);
       assert.ok(relErr(readoutProduct(r, w).dataSync(), tf.matMul(r, tf.transpose(w)).dataSync()) < 1e-6);
       ours.forEach((g, i) => assert.ok(relErr(g.dataSync(), ref[i].dataSync()) < 1e-5, `nOut=${nOut}: gradient ${i} rel err ${relErr(g.dataSync(), ref[i].dataSync())}`));
-      tf.dispose([r, w, tgt, ...ours, ...ref]);
+      tf.dispose([r, w, tgt, rowMask, ...ours, ...ref]);
     }
   });
 
