@@ -31,11 +31,15 @@ export function scanWasmPath(): string {
   return path.join(__dirname, '..', '..', 'wasm', 'scan.wasm');
 }
 
+/** C stack per worker thread (the linker's stack size, scripts/build-wasm.sh). */
+const WORKER_STACK = 65536;
+
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('worker_threads');
-const { module, memory, ctl, tid } = workerData;
+const { module, memory, ctl, tid, stackTop } = workerData;
 try {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
+  inst.exports.__stack_pointer.value = stackTop;
   parentPort.postMessage({ ok: true });
   inst.exports.worker(ctl, tid);
 } catch (e) {
@@ -59,13 +63,17 @@ export class ScanWasm extends ScanEngine {
   }
 
   protected startWorker(tid: number): void {
+    // Every instance starts its C stack (locals whose address is taken, arrays) at the same address, the top of
+    // the linker's 64 KiB below HEAP_BASE: threads sharing it overwrite each other's locals. Each worker gets its
+    // own. Never freed: the worker lives as long as the module.
+    const stackTop = this.alloc(WORKER_STACK).ptr + WORKER_STACK;
     // Loaded lazily: worker_threads exists in every supported Node, but a failure must only cost threads.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Worker } = require('worker_threads') as typeof import('worker_threads');
     const state: { error?: string } = {};
     this.workers.push(state);
     try {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, ctl: this.ctl, tid } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory, ctl: this.ctl, tid, stackTop } });
       w.on('message', (m: { ok: boolean; error?: string }) => { if (!m.ok) state.error = m.error; });
       w.on('error', (e) => { state.error = String(e); });
       w.unref();
