@@ -2,8 +2,9 @@
  * Benchmark (issue 6): a CT-RNN training step with the fused WebAssembly scan against PyTorch, interleaved step
  * by step in one run, plus the op-by-op tfjs scan at the small size, sgemm peaks, and peak memory.
  *
- *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K] [--memory-only] [--no-torch-memory]
+ *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K] [--small] [--memory-only] [--no-torch-memory]
  *     --quick: skip the N = 1024, T = 2000 memory runs; --rounds: timed rounds per size (default 8 and 3);
+ *     --small: only N = 256 (more rounds there are cheap);
  *     --memory-only: only those; --no-torch-memory: without the (slow) PyTorch one
  *
  * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
       const sizes: SizeResult[] = [];
       for (const th of [2, 1]) {
         sizes.push(await compare(torch, 256, 32, 300, th, rounds || 8, th === 2));
-        sizes.push(await compare(torch, 500, 64, 2000, th, rounds || 3, false));
+        if (!process.argv.includes('--small')) sizes.push(await compare(torch, 500, 64, 2000, th, rounds || 3, false));
       }
       setFusedScanOptions({ threads });
       console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);

@@ -66,6 +66,8 @@ INLINE v8 v_pow2i(v8 n) { return (v8){ pow2i4(n.lo), pow2i4(n.hi) }; }
 INLINE v128_t mant4(v128_t u) { return wasm_v128_or(wasm_v128_and(u, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x3f800000)); }
 INLINE v128_t expo4(v128_t u) { return wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wasm_u32x4_shr(u, 23), wasm_i32x4_splat(127))); }
 INLINE v8 v_frexp(v8 u, v8 *e) { *e = (v8){ expo4(u.lo), expo4(u.hi) }; return (v8){ mant4(u.lo), mant4(u.hi) }; }
+/* No prefetch instruction in WebAssembly. */
+INLINE void v_prefetch(const void *p) { (void)p; }
 /* One byte per lane, nonzero where the mask is set. */
 INLINE void v_store_flags(uint8_t *dst, v8 m) {
   v128_t h = wasm_i16x8_narrow_i32x4(m.lo, m.hi);
@@ -111,6 +113,7 @@ INLINE v8 v_frexp(v8 u, v8 *e) {
   *e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(127)));
   return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f800000)));
 }
+INLINE void v_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 INLINE void v_store_flags(uint8_t *dst, v8 m) {
   int bits = _mm256_movemask_ps(m);
   for (int c = 0; c < 8; c++) dst[c] = (uint8_t)((bits >> c) & 1);

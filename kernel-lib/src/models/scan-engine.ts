@@ -89,12 +89,13 @@ export abstract class ScanEngine {
 
   readonly exports: KernelExports;
 
-  constructor(readonly memory: KernelMemory, entryPoints: KernelExports) {
+  /** `spin`: see setSpin (the builds wait at different speeds: a native spin iteration pauses ≈ 30 ns). */
+  constructor(readonly memory: KernelMemory, entryPoints: KernelExports, spin: number) {
     this.exports = entryPoints;
     this.ctl = this.alloc(CTL_WORDS * 4).ptr;
     this.job = this.alloc(JOB_FIELDS.length * 4).ptr;
     this.i32().fill(0, this.ctl / 4, this.ctl / 4 + CTL_WORDS);
-    this.setSpin(2000);
+    this.setSpin(spin);
   }
 
   /** Start worker `tid` (≥ 1); it marks itself ready in the control block when it waits for jobs. */

@@ -58,7 +58,7 @@ export class ScanWasm extends ScanEngine {
     const module = new api.Module(bytes);
     const memory = new api.Memory({ initial: HEAP_BASE / PAGE + 1, maximum: MAX_PAGES, shared: true });
     const inst = new api.Instance(module, { env: { memory } });
-    super(memory as KernelMemory, inst.exports as unknown as KernelExports);
+    super(memory as KernelMemory, inst.exports as unknown as KernelExports, 2000);
     this.module = module;
   }
 
