@@ -1,5 +1,6 @@
 /**
- * Benchmark (issue 6): a CT-RNN training step with the fused WebAssembly scan against PyTorch, interleaved step
+ * Benchmark (issue 6): a CT-RNN training step with the fused scan (native AVX2 build where it is built, else
+ * WebAssembly; RATELAB_SCAN_ENGINE=wasm to measure that one) against PyTorch, interleaved step
  * by step in one run, plus the op-by-op tfjs scan at the small size, sgemm peaks, and peak memory.
  *
  *   npx tsx bench/fused-scan.ts [--quick] [--rounds=K] [--small] [--memory-only] [--no-torch-memory]
@@ -10,14 +11,15 @@
  * Model (same as bench/ctrnn_train_torch.py / fused_scan_torch.py): Dale CT-RNN, ReLU, τ = 10 (α = 0.1), 4 inputs,
  * 2 outputs, Adam + global-norm clipping; one `train()` step = forward scan, BPTT, readout, loss, Adam.
  * Sizes: N = 256, B = 32, T = 300 and N = 500, B = 64, T = 2000, each with 2 threads on both sides (the issue's
- * setting; ratelab's default adaptive use of them: one thread for the jobs where that measures faster) and with
- * 1 thread on both sides. The machine is shared with other work, so each round runs one
+ * setting; PyTorch's BLAS stays on 1 thread, which is PyTorch's fastest setting for these steps here — 2 BLAS
+ * threads under 2 OpenMP threads oversubscribe the cores, 3–4× slower) and with 1 thread on both sides. The machine is shared with other work, so each round runs one
  * ratelab step and one PyTorch step back to back (order alternating) and the ratio is the median of the
  * per-round ratios; absolute times are only indicative. CPU time per step (all threads) is reported too: under
  * contention threads that wait at barriers (PyTorch's OpenMP, this kernel's) lose wall time unevenly, and the
  * 1-thread ratios are the steadiest measure of the work each side does. The load average is printed. GFLOP/s counts the dense products (6·B·T·N² plus
  * the input/readout terms), also for steps whose zero rates the kernel skips. Peaks: the best of several n³
- * products, PyTorch (OpenBLAS, AVX2+FMA, 2 threads) and this kernel's own WebAssembly sgemm (same register tile).
+ * products: OpenBLAS through PyTorch (AVX2+FMA) in its own process with 1 and with 2 BLAS threads, and this
+ * kernel's own sgemm (the build in use, the same register tile as the scan).
  * Memory: one step at N = 1024, B = 64, T = 2000 in a fresh process each (peak RSS), with the full tape and
  * with checkpoint segments of 48 ≈ √T steps; PyTorch likewise.
  */
@@ -82,6 +84,17 @@ class RatelabStep {
   dispose(): void { this.m.dispose(); this.opt?.dispose(); }
 }
 
+/** Best GFLOP/s of OpenBLAS (through PyTorch) on an n = 2048 product with `threads` BLAS threads, in a fresh process. */
+function blasPeak(threads: number): number {
+  const r = spawnSync(PY, [path.join(__dirname, 'fused_scan_torch.py')], {
+    input: JSON.stringify({ cmd: 'sgemm', n: 2048, reps: 5 }) + '\n', encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), TORCH_THREADS: '1' },
+  });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line) throw new Error(`sgemm peak with ${threads} BLAS threads failed: ${r.stderr}`);
+  return (JSON.parse(line) as { gflops: number }).gflops;
+}
+
 /** Best GFLOP/s of the kernel's own C[M, N] = A[M, K]·B (packed) on `threads` threads (the build in use). */
 function kernelGemmPeak(n: number, threads: number, reps: number): number {
   const w = scanEngine()!;
@@ -110,7 +123,7 @@ interface SizeResult {
 type Step = { ms: number; cpuMs: number };
 
 async function compare(torch: Torch, n: number, B: number, T: number, threads: number, rounds: number, withOpByOp: boolean): Promise<SizeResult> {
-  setFusedScanOptions({ threads, adaptiveThreads: true });
+  setFusedScanOptions({ threads });
   fusedScanWaitThreads(5000);
   await torch.cmd({ cmd: 'threads', n: threads });
   const fused = new RatelabStep(n, B, T);
@@ -195,13 +208,13 @@ async function main(): Promise<void> {
   const torch = new Torch();
   try {
     if (!memoryOnly) {
-      await torch.cmd({ cmd: 'threads', n: 2 });
-      const tPeak = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 5 })).gflops;
-      await torch.cmd({ cmd: 'threads', n: 1 });
-      const tPeak1 = (await torch.cmd<{ gflops: number }>({ cmd: 'sgemm', n: 2048, reps: 3 })).gflops;
+      // The reference process keeps OpenBLAS on 1 thread (its fastest setting for the training step), so the
+      // machine's 2-thread sgemm peak is measured in a process of its own.
+      const tPeak = blasPeak(2);
+      const tPeak1 = blasPeak(1);
       const wPeak = kernelGemmPeak(1024, threads, 5);
       const wPeak1 = kernelGemmPeak(1024, 1, 3);
-      console.log(`sgemm peak (best of several n³ products): PyTorch/OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
+      console.log(`sgemm peak (best of several n³ products): OpenBLAS n=2048 ${tPeak.toFixed(1)} GFLOP/s on 2 threads, ${tPeak1.toFixed(1)} on 1; ` +
         `ratelab ${engineLabel} n=1024: ${wPeak.toFixed(1)} GFLOP/s on ${threads} threads, ${wPeak1.toFixed(1)} on 1`);
       const sizes: SizeResult[] = [];
       for (const th of [2, 1]) {
@@ -210,10 +223,10 @@ async function main(): Promise<void> {
       }
       setFusedScanOptions({ threads });
       console.log(`\nload average (1, 5, 15 min) at start ${loadStart}, at end ${load()}`);
-      console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of PyTorch sgemm peak | % of own sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
+      console.log('\n| N | B | T | threads | ratelab ms/step | PyTorch ms/step | ratio ratelab/PyTorch (median, range) | CPU-time ratio | ratelab GFLOP/s | % of OpenBLAS sgemm peak | % of own sgemm peak | PyTorch GFLOP/s | op-by-op ms/step (ratio) |');
       console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
       for (const s of sizes) {
-        console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads}${s.threads > 1 ? ' (adaptive)' : ''} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
+        console.log(`| ${s.n} | ${s.B} | ${s.T} | ${s.threads} | ${s.ratelabMs.toFixed(0)} | ${s.torchMs.toFixed(0)} | ${s.ratio.toFixed(2)} (${s.ratioMin.toFixed(2)}–${s.ratioMax.toFixed(2)}) | ` +
           `${s.cpuRatio.toFixed(2)} | ${s.gflops.toFixed(1)} | ${((100 * s.gflops) / (s.threads === 1 ? tPeak1 : tPeak)).toFixed(0)} % | ` +
           `${((100 * s.gflops) / (s.threads === 1 ? wPeak1 : wPeak)).toFixed(0)} % | ${s.torchGflops.toFixed(1)} | ` +
           `${s.opByOpMs !== undefined ? `${s.opByOpMs.toFixed(0)} (${s.opByOpRatio!.toFixed(2)})` : '—'} |`);

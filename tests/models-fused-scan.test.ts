@@ -100,7 +100,7 @@ for (const engine of ['native', 'wasm'] as const) describe(`models: fused scan, 
     }
     fusedScanWaitThreads(5000);
   });
-  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32, adaptiveThreads: true, engine: 'auto' }));
+  after(() => setFusedScanOptions({ enabled: true, checkpoint: 'auto', chunk: 32, adaptiveThreads: false, engine: 'auto' }));
 
   it('loads and is chosen on this backend', () => {
     const info = fusedScanInfo();
@@ -270,8 +270,10 @@ for (const engine of ['native', 'wasm'] as const) describe(`models: fused scan, 
       // Adaptive thread count (1 or 2 per job, by measured speed): several runs, so both get used.
       setFusedScanOptions({ tapeLimitBytes: 2 ** 30, checkpoint: false, chunk: 8, adaptiveThreads: true });
       for (let i = 0; i < 3; i++) variants.push(go());
-      const rate = (scanEngine() as unknown as { rate: Record<string, number> }).rate;
-      assert.ok(Number.isFinite(rate.one) && Number.isFinite(rate.all), `adaptive threads: both counts timed (${JSON.stringify(rate)})`);
+      const rate = (scanEngine() as unknown as { rate: Record<string, Record<string, number>> }).rate;
+      for (const kind of ['forward', 'backward']) {
+        assert.ok(Number.isFinite(rate[kind].one) && Number.isFinite(rate[kind].all), `adaptive threads: both counts timed for ${kind} jobs (${JSON.stringify(rate)})`);
+      }
       setFusedScanOptions({ adaptiveThreads: false, chunk: 32 });
       variants.forEach((v, i) => {
         assert.deepEqual(v.rates, base.rates, `${act} variant ${i}: rates differ`);

@@ -226,20 +226,28 @@ export abstract class ScanEngine {
   }
 
   /**
-   * Adapt the thread count of scan jobs to what the machine gives (default on). Each step of a scan ends at a
+   * Adapt the thread count of scan jobs to what the machine gives (FusedScanOptions.adaptiveThreads). Each step of a scan ends at a
    * barrier, so when other programs keep a core busy, a thread that waits for its descheduled partner makes two
    * threads slower than one (measured on the shared 2-core VM: 262 against 171 ms per training step at N = 256).
    * The time per unit of work is tracked for 1 thread and for all of them, the faster is used, and the other is
    * tried again every EXPLORE jobs. Results do not depend on the thread count (scan.c), so this changes speed only.
    */
-  adaptive = true;
-  private rate: Record<'one' | 'all', number> = { one: NaN, all: NaN };
-  private jobsRun = 0;
+  adaptive = false;
+  /** Per kind of job (forward and backward differ in work per multiply-add), per choice. */
+  private rate: Record<'forward' | 'backward', Record<'one' | 'all', number>> = {
+    forward: { one: NaN, all: NaN }, backward: { one: NaN, all: NaN },
+  };
+  private jobsRun = { forward: 0, backward: 0 };
+
+  private static kindName(job: Job): 'forward' | 'backward' | null {
+    return job.kind === KIND.forward ? 'forward' : job.kind === KIND.backward ? 'backward' : null;
+  }
 
   private chooseThreads(job: Job, ready: number): number {
-    if (!this.adaptive || ready <= 1 || (job.kind !== KIND.forward && job.kind !== KIND.backward)) return ready;
-    const { one, all } = this.rate;
-    const explore = this.jobsRun % EXPLORE === 0;
+    const kind = ScanEngine.kindName(job);
+    if (!this.adaptive || ready <= 1 || !kind) return ready;
+    const { one, all } = this.rate[kind];
+    const explore = this.jobsRun[kind] % EXPLORE === 0;
     if (Number.isNaN(all)) return ready;
     if (Number.isNaN(one)) return 1;
     const best = one <= all ? 1 : ready;
@@ -258,13 +266,15 @@ export abstract class ScanEngine {
     v[base + 1] = nt;
     const t0 = performance.now();
     this.exports.run(this.ctl, this.job);
-    if (threads === undefined && ready > 1 && (job.kind === KIND.forward || job.kind === KIND.backward)) {
-      // Milliseconds per 10⁹ multiply-adds of the step products; an exponential average per choice.
-      const work = (job.K ?? 1) * (job.B ?? 1) * (job.NP ?? 1) * (job.NP ?? 1) * (job.kind === KIND.backward ? 2 : 1);
+    const kind = ScanEngine.kindName(job);
+    if (threads === undefined && ready > 1 && kind) {
+      // Milliseconds per 10⁹ multiply-adds of the step products; an exponential average per kind and choice.
+      const work = (job.K ?? 1) * (job.B ?? 1) * (job.NP ?? 1) * (job.NP ?? 1) * (kind === 'backward' ? 2 : 1);
       const r = ((performance.now() - t0) / work) * 1e9;
       const key = nt === 1 ? 'one' : 'all';
-      this.rate[key] = Number.isNaN(this.rate[key]) ? r : 0.7 * this.rate[key] + 0.3 * r;
-      this.jobsRun++;
+      const rk = this.rate[kind];
+      rk[key] = Number.isNaN(rk[key]) ? r : 0.7 * rk[key] + 0.3 * r;
+      this.jobsRun[kind]++;
     }
     return nt;
   }
