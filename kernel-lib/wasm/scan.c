@@ -355,6 +355,15 @@ INLINE void panel_range(int NP, int nt, int tid, int *p0, int *p1) {
   *p1 = (int)((long)P * (tid + 1) / nt);
 }
 
+/* The forward product skips the silent columns of r_{t−1} when fewer than this many are active. Per term the
+ * indexed loop costs about as much as the dense one in WebAssembly, but ≈ 1.4× with AVX2 (measured at N = 500
+ * with 80 % of columns active: the dense product 13 % faster). */
+#if defined(__wasm__)
+#define SPARSE_BELOW(NP) ((NP) - (NP) / 8)
+#else
+#define SPARSE_BELOW(NP) ((NP) * 5 / 8)
+#endif
+
 /* Rows of the tile at m that exist (the last tile may be short). */
 INLINE int tile_height(int m, int rows) { return rows - m < MR ? rows - m : MR; }
 
@@ -422,7 +431,7 @@ __attribute__((noinline)) static void run_forward(const Job *J, int32_t *ctl, in
     const f32 *A = J->R + k * blk;
     /* Skip all-zero columns of r_{t−1} when there are enough of them to pay for the indirection. */
     const int cnt = active_list(J, k, idx);
-    const int sparse = cnt < NP - NP / 8;
+    const int sparse = cnt < SPARSE_BELOW(NP);
     for (int p = p0; p < p1; p += NPAN) {
       const int np = tile_panels(p, p1);
       const f32 *bp = J->wpf + (long)p * NP * 8;
