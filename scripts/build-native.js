@@ -15,13 +15,23 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
+const crypto = require('crypto');
+
 const root = path.join(__dirname, '..');
 const src = path.join(root, 'kernel-lib', 'native', 'scan-node.c');
+// The sources the addon is compiled from; their hash is built in, and scan-native.ts refuses an addon built
+// from other sources (a checkout updated without `npm ci`), with the command that rebuilds it.
+const SOURCES = ['kernel-lib/native/scan-node.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'];
+const hash = crypto.createHash('sha256');
+for (const f of SOURCES) hash.update(fs.readFileSync(path.join(root, f)));
+const sourceHash = hash.digest('hex').slice(0, 16);
 const outDir = path.join(root, 'kernel-lib', 'native', 'build');
 const out = path.join(outDir, 'scan.node');
 const strict = process.argv.includes('--strict');
 
 function skip(why) {
+  // An addon left from an earlier build would not match these sources.
+  fs.rmSync(out, { force: true });
   const msg = `ratelab: native scan kernel not built (${why}); the WebAssembly kernel will be used`;
   if (strict) {
     console.error(msg);
@@ -56,7 +66,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 const args = [
   '-O3', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-mavx2', '-mfma', '-fPIC', '-shared', '-fvisibility=hidden',
-  '-I', include, '-DNODE_GEN_MODULE_NAME=ratelab_scan', '-o', tmp, src, '-lpthread',
+  '-I', include, '-DNODE_GEN_MODULE_NAME=ratelab_scan', `-DSCAN_SOURCE_HASH="${sourceHash}"`, '-o', tmp, src, '-lpthread',
 ];
 try {
   execFileSync(cc, args, { stdio: ['ignore', 'inherit', 'pipe'] });

@@ -59,6 +59,18 @@ static const char *unsupported(void) {
   return "";
 }
 
+#ifndef SCAN_SOURCE_HASH
+#define SCAN_SOURCE_HASH ""
+#endif
+
+/* sha256 prefix of the sources this was compiled from (scripts/build-native.js). */
+static napi_value js_source_hash(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value s;
+  napi_create_string_utf8(env, SCAN_SOURCE_HASH, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
 static napi_value js_unsupported(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -175,6 +187,7 @@ static napi_value js_vector_fn(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
     { "unsupported", NULL, js_unsupported, NULL, NULL, NULL, napi_default, NULL },
+    { "sourceHash", NULL, js_source_hash, NULL, NULL, NULL, napi_default, NULL },
     { "buffer", NULL, js_buffer, NULL, NULL, NULL, napi_default, NULL },
     { "run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL },
     { "startWorker", NULL, js_start_worker, NULL, NULL, NULL, napi_default, NULL },

@@ -8,12 +8,14 @@
  * scan's products ran at ≈ 28 % of this machine's sgemm peak; with 256-bit FMA the same loops do ≈ 4× the work
  * per instruction (bench/RESULTS.md).
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultThreads, HEAP_BASE, KernelExports, KernelMemory, PAGE, ScanEngine } from './scan-engine';
 
 interface Addon extends KernelExports {
   unsupported(): string;
+  sourceHash(): string;
   buffer(bytes: number): ArrayBuffer;
   startWorker(ctl: number, tid: number): void;
   notify(offset: number): void;
@@ -58,6 +60,16 @@ export class ScanNative extends ScanEngine {
   }
 }
 
+/** Same recipe as scripts/build-native.js; '' where the sources are not shipped (then the check is skipped). */
+function sourceHash(): string {
+  const root = path.join(__dirname, '..', '..', '..');
+  const files = ['kernel-lib/native/scan-node.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'].map((f) => path.join(root, f));
+  if (!files.every((f) => fs.existsSync(f))) return '';
+  const h = crypto.createHash('sha256');
+  for (const f of files) h.update(fs.readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
 let loaded: ScanNative | null | undefined;
 let loadError = '';
 
@@ -71,6 +83,10 @@ export function scanNative(): ScanNative | null {
     const addon = require(file) as Addon;
     const why = addon.unsupported();
     if (why) throw new Error(why);
+    const want = sourceHash();
+    if (want && addon.sourceHash() !== want) {
+      throw new Error(`${file} was built from other sources than kernel-lib/wasm/scan.c here (rebuild: node scripts/build-native.js)`);
+    }
     const threads = defaultThreads();
     loaded = new ScanNative(addon);
     loaded.setThreads(threads);
