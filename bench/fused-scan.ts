@@ -134,8 +134,11 @@ async function compare(torch: Torch, n: number, B: number, T: number, threads: n
   const rl: Step[] = [], tc: Step[] = [], ob: number[] = [], ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     let a: Step, b: Step;
-    if (r % 2 === 0) { a = await fused.step(); b = await torch.cmd<Step>({ cmd: 'step' }); }
-    else { b = await torch.cmd<Step>({ cmd: 'step' }); a = await fused.step(); }
+    // A pause after every step: threads that finished spin before they sleep (libgomp ≈ 300 000 spins, ≈ 9 ms
+    // here; this kernel ≈ 0.6 ms) and would otherwise run during the other side's step.
+    const settle = () => new Promise((res) => setTimeout(res, 30));
+    if (r % 2 === 0) { a = await fused.step(); await settle(); b = await torch.cmd<Step>({ cmd: 'step' }); await settle(); }
+    else { b = await torch.cmd<Step>({ cmd: 'step' }); await settle(); a = await fused.step(); await settle(); }
     rl.push(a); tc.push(b); ratios.push(a.ms / b.ms);
     if (opByOp) ob.push((await opByOp.step()).ms);
     process.stderr.write(`  N=${n} ${threads} thread(s) round ${r + 1}/${rounds}: ratelab ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs.toFixed(0)}), ` +
