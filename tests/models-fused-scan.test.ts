@@ -15,7 +15,8 @@ import {
   fusedScanWaitThreads, Perturbation, Sequence, setFusedScanOptions, tfjsScanKernel,
 } from '../kernel-lib/src/models';
 import { readoutProduct } from '../kernel-lib/src/models/readout';
-import { scanEngine } from '../kernel-lib/src/models/fused-scan';
+import { nativeReadout, scanEngine } from '../kernel-lib/src/models/fused-scan';
+import { scanNative } from '../kernel-lib/src/models/scan-native';
 import { scanWasmPath } from '../kernel-lib/src/models/scan-wasm';
 import { rmTmp, tmpDir } from './helpers/python';
 
@@ -324,9 +325,10 @@ describe('models: fused scan, either build', function () {
     mc.dispose();
   });
 
-  it('readoutProduct: value and both gradients equal tfjs autodiff of r·W_outᵀ (1, 2 and 3 outputs, masked rows)', () => {
-    for (const nOut of [1, 2, 3]) {
-      const [M, N] = [37, 11];
+  it('readoutProduct: value and both gradients equal tfjs autodiff of r·W_outᵀ (1, 2, 3, 6 outputs, masked rows; native and tfjs paths)', () => {
+    for (const engine of ['auto', 'wasm'] as const) for (const [nOut, M, N] of [[1, 37, 11], [2, 37, 11], [3, 37, 11], [6, 150, 29]]) {
+      setFusedScanOptions({ engine });
+      if (engine === 'auto') assert.equal(nativeReadout() !== null, scanNative() !== null, 'the native readout follows the native scan');
       const r = tf.tensor2d(new Float32Array(M * N).map((_, i) => (i % 5 === 0 ? 0 : Math.sin(i))), [M, N]);
       const w = tf.tensor2d(new Float32Array(nOut * N).map((_, i) => Math.cos(0.3 * i)), [nOut, N]);
       const tgt = tf.tensor2d(new Float32Array(M * nOut).map((_, i) => Math.sin(0.1 * i)), [M, nOut]);
@@ -340,9 +342,10 @@ describe('models: fused scan, either build', function () {
       const ours = tf.grads(loss(readoutProduct))([r, w]);
       const ref = tf.grads(loss((a, b) => tf.matMul(a, tf.transpose(b))))([r, w]);
       assert.ok(relErr(readoutProduct(r, w).dataSync(), tf.matMul(r, tf.transpose(w)).dataSync()) < 1e-6);
-      ours.forEach((g, i) => assert.ok(relErr(g.dataSync(), ref[i].dataSync()) < 1e-5, `nOut=${nOut}: gradient ${i} rel err ${relErr(g.dataSync(), ref[i].dataSync())}`));
+      ours.forEach((g, i) => assert.ok(relErr(g.dataSync(), ref[i].dataSync()) < 1e-5, `${engine} nOut=${nOut}: gradient ${i} rel err ${relErr(g.dataSync(), ref[i].dataSync())}`));
       tf.dispose([r, w, tgt, rowMask, ...ours, ...ref]);
     }
+    setFusedScanOptions({ engine: 'auto' });
   });
 
   it('when the module cannot load (no SharedArrayBuffer here), models train op by op and say why', function () {

@@ -1,5 +1,6 @@
 /*
- * Node addon around the fused scan (kernel-lib/wasm/scan.c, compiled here for x86-64 with AVX2 + FMA).
+ * Node addon around the fused scan (kernel-lib/wasm/scan.c, compiled here for x86-64 with AVX2 + FMA) and the
+ * readout of its rates (readout.c).
  * Built at `npm ci` by scripts/build-native.js when a C compiler and Node's headers are there; otherwise, or
  * on a CPU without AVX2/FMA, kernel-lib/src/models/scan-native.ts reports why and the WebAssembly build runs.
  *
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "../wasm/scan.c"
+#include "readout.c"
 
 #define ARENA_BYTES ((size_t)1 << 32)
 
@@ -184,6 +186,72 @@ static napi_value js_vector_fn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* A typed array argument's data and element count; type checked. */
+static void *typed_arg(napi_env env, napi_value v, napi_typedarray_type want, size_t *len, const char *name) {
+  napi_typedarray_type type;
+  void *data;
+  bool is;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok || type != want) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "scan addon: %s must be a %s", name, want == napi_float32_array ? "Float32Array" : "Float64Array");
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  return data;
+}
+
+static int size_arg(napi_env env, napi_value v, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok || !(*out >= 0 && *out < 9007199254740992.0)) {
+    napi_throw_range_error(env, NULL, "scan addon: sizes must be non-negative numbers");
+    return 0;
+  }
+  return 1;
+}
+
+/* readoutForward(r, M, N, w, nOut, o): o = r wᵀ. */
+static napi_value js_readout_forward(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  size_t n = 6, lr, lw, lo;
+  double M, N, nOut;
+  if (napi_get_cb_info(env, info, &n, a, NULL, NULL) != napi_ok || n < 6) { napi_throw_type_error(env, NULL, "scan addon: readoutForward needs 6 arguments"); return NULL; }
+  if (!size_arg(env, a[1], &M) || !size_arg(env, a[2], &N) || !size_arg(env, a[4], &nOut)) return NULL;
+  const f32 *r = typed_arg(env, a[0], napi_float32_array, &lr, "r");
+  const f32 *w = r ? typed_arg(env, a[3], napi_float32_array, &lw, "w") : NULL;
+  f32 *o = w ? typed_arg(env, a[5], napi_float32_array, &lo, "o") : NULL;
+  if (!o) return NULL;
+  if (lr < M * N || lw < nOut * N || lo < M * nOut) { napi_throw_range_error(env, NULL, "scan addon: readoutForward arrays shorter than their sizes"); return NULL; }
+  readout_forward(r, (long)M, (int)N, w, (int)nOut, o);
+  return undefined(env);
+}
+
+/* readoutBackward(r, M, N, w, nOut, dy, dW, dr): dW (Float64Array) += dyᵀ r; dr = dy w (dr may be null). */
+static napi_value js_readout_backward(napi_env env, napi_callback_info info) {
+  napi_value a[8];
+  size_t n = 8, lr, lw, ly, ld, lq = 0;
+  double M, N, nOut;
+  if (napi_get_cb_info(env, info, &n, a, NULL, NULL) != napi_ok || n < 8) { napi_throw_type_error(env, NULL, "scan addon: readoutBackward needs 8 arguments"); return NULL; }
+  if (!size_arg(env, a[1], &M) || !size_arg(env, a[2], &N) || !size_arg(env, a[4], &nOut)) return NULL;
+  const f32 *r = typed_arg(env, a[0], napi_float32_array, &lr, "r");
+  const f32 *w = r ? typed_arg(env, a[3], napi_float32_array, &lw, "w") : NULL;
+  const f32 *dy = w ? typed_arg(env, a[5], napi_float32_array, &ly, "dy") : NULL;
+  double *dW = dy ? typed_arg(env, a[6], napi_float64_array, &ld, "dW") : NULL;
+  if (!dW) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, a[7], &t);
+  f32 *dr = NULL;
+  if (t != napi_null && t != napi_undefined && !(dr = typed_arg(env, a[7], napi_float32_array, &lq, "dr"))) return NULL;
+  if (lr < M * N || lw < nOut * N || ly < M * nOut || ld < nOut * N || (dr && lq < M * N)) {
+    napi_throw_range_error(env, NULL, "scan addon: readoutBackward arrays shorter than their sizes");
+    return NULL;
+  }
+  f32 *blk = malloc(sizeof(f32) * (size_t)(nOut * N > 0 ? nOut * N : 1));
+  if (!blk) { napi_throw_error(env, NULL, "scan addon: out of memory"); return NULL; }
+  readout_backward(r, (long)M, (int)N, w, (int)nOut, dy, dW, dr, blk);
+  free(blk);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
     { "unsupported", NULL, js_unsupported, NULL, NULL, NULL, napi_default, NULL },
@@ -196,6 +264,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "copy_rows", NULL, js_copy_rows, NULL, NULL, NULL, napi_default, NULL },
     { "fill_zero", NULL, js_fill_zero, NULL, NULL, NULL, napi_default, NULL },
     { "vector_fn", NULL, js_vector_fn, NULL, NULL, NULL, napi_default, NULL },
+    { "readoutForward", NULL, js_readout_forward, NULL, NULL, NULL, napi_default, NULL },
+    { "readoutBackward", NULL, js_readout_backward, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

@@ -18,8 +18,9 @@ import {
   SCAN_PARAM_ORDER, tfjsScanKernel,
 } from './scan';
 import { ACT_ID, EngineName, FLAG, KIND, Region, ScanEngine } from './scan-engine';
-import { scanNative, scanNativeError } from './scan-native';
+import { NativeReadout, ScanNative, scanNative, scanNativeError } from './scan-native';
 import { scanWasm, scanWasmError } from './scan-wasm';
+import { OutputTensor, readView } from './tensor-heap';
 
 export interface FusedScanOptions {
   /** Use the fused kernel where it applies (default true; false forces the op-by-op kernel everywhere). */
@@ -69,6 +70,16 @@ export function scanEngine(): ScanEngine | null {
   const w = n || options.engine === 'native' ? n : scanWasm();
   if (w) w.adaptive = options.adaptiveThreads;
   return w;
+}
+
+/**
+ * The native build's readout routines when that build is in use on a CPU backend (models/readout.ts), else
+ * null: the readout follows the scan's choice, so `engine: 'wasm'` measures and tests the tfjs readout.
+ */
+export function nativeReadout(): NativeReadout | null {
+  if (!options.enabled || (tf.getBackend() !== 'cpu' && tf.getBackend() !== 'wasm')) return null;
+  const w = scanEngine();
+  return w instanceof ScanNative ? w.readout : null;
 }
 
 function scanEngineError(): string {
@@ -230,57 +241,6 @@ function getRows(w: ScanEngine, out: Float32Array, outOffset: number, rows: numb
 
 function read(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
-}
-
-interface WasmBackendApi {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
-/** tfjs-wasm's heap access (internal, so checked), or null on other backends. */
-function wasmBackendApi(): WasmBackendApi | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const be = tf.backend() as unknown as Partial<WasmBackendApi>;
-  return typeof be.makeOutput === 'function' && typeof be.typedArrayFromHeap === 'function' ? (be as WasmBackendApi) : null;
-}
-
-/**
- * A [rows, cols] float32 output filled chunk by chunk. On the wasm backend it is allocated in tfjs's heap and
- * filled in place (a 10–500 MB result is then copied once, not three times: into a JS array, into the heap,
- * plus the garbage); elsewhere a plain array that becomes the tensor's storage.
- */
-class OutputTensor {
-  private readonly api: WasmBackendApi | null;
-  private readonly info: tf.TensorInfo | null = null;
-  private readonly array: Float32Array | null = null;
-  constructor(private readonly rows: number, private readonly cols: number) {
-    this.api = wasmBackendApi();
-    if (this.api) {
-      try { this.info = this.api.makeOutput([rows, cols], 'float32'); } catch { this.api = null; }
-    }
-    if (!this.info) this.array = new Float32Array(rows * cols);
-  }
-  /** The destination (valid until tfjs runs another op: its heap may grow). */
-  view(): Float32Array {
-    return this.array ?? this.api!.typedArrayFromHeap(this.info!);
-  }
-  tensor(): tf.Tensor2D {
-    if (this.array) return tf.tensor2d(this.array, [this.rows, this.cols]);
-    return tf.engine().makeTensorFromTensorInfo(this.info!) as tf.Tensor2D;
-  }
-  /** Free the heap block of an output that never became a tensor (on errors). */
-  discard(): void {
-    if (this.info) tf.backend().disposeData(this.info.dataId);
-  }
-}
-
-/** A tensor's values without a copy where the backend allows it (read before tfjs runs another op). */
-function readView(t: tf.Tensor): Float32Array {
-  const api = t.dtype === 'float32' ? wasmBackendApi() : null;
-  if (api) {
-    try { return api.typedArrayFromHeap(t as unknown as tf.TensorInfo); } catch { /* fall back to a copy */ }
-  }
-  return read(t);
 }
 
 /** The fused kernel (native or WebAssembly build). Call through `autoScanKernel` (or check `fusedScanUnsupported` first). */

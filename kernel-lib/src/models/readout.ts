@@ -7,9 +7,14 @@
  * - customGrad's save() copies r (a clone is a copy on the wasm backend; at N = 1024, T = 2000, B = 64 that is
  *   another 0.5 GB).
  * So the forward pass keeps r through a reshape (which shares its data) and the backward pass reads it in place
- * and forms dW_out = dyᵀ r in a float64 loop (nOut is small), and dr = dy W_out as a plain product.
+ * and forms dW_out = dyᵀ r in a float64 loop (nOut is small), and dr = dy W_out as a plain product. Where the
+ * native scan kernel is in use, its addon does all three in one pass over r each (kernel-lib/native/readout.c),
+ * reading r and writing dr in tfjs's heap: this file's tfjs path is then the tests' reference.
  */
 import { tf } from '../backend';
+import { nativeReadout } from './fused-scan';
+import { NativeReadout } from './scan-native';
+import { OutputTensor, readView } from './tensor-heap';
 
 /** A tensor's values, in place on the wasm backend (a view into its heap: use before tfjs runs another op). */
 function valuesOf(t: tf.Tensor): Float32Array {
@@ -64,8 +69,18 @@ function accumulatePair(acc: Float64Array, g: Float32Array, o: number, nOut: num
   }
 }
 
+/** o = r wᵀ by the native addon (one pass over r). */
+function nativeForward(nat: NativeReadout, r: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const [M, N] = r.shape, nOut = w.shape[0];
+  const wv = w.dataSync() as Float32Array;
+  const o = new Float32Array(M * nOut);
+  nat.readoutForward(readView(r), M, N, wv, nOut, o);
+  return tf.tensor2d(o, [M, nOut]);
+}
+
 export function readoutProduct(rates: tf.Tensor2D, wOut: tf.Tensor2D): tf.Tensor2D {
-  if (!recordingGradients()) return tf.tidy(() => tf.matMul(rates, tf.transpose(wOut)));
+  const nat = nativeReadout();
+  if (!recordingGradients()) return nat ? nativeForward(nat, rates, wOut) : tf.tidy(() => tf.matMul(rates, tf.transpose(wOut)));
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [r, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([w]);
@@ -77,14 +92,24 @@ export function readoutProduct(rates: tf.Tensor2D, wOut: tf.Tensor2D): tf.Tensor
       const nOut = ws.shape[0];
       const g = dy.dataSync() as Float32Array;
       const acc = new Float64Array(nOut * N);
-      const rData = valuesOf(kept);
-      for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
+      let dr: tf.Tensor;
+      if (nat) {
+        // dr is written straight into its tensor; the views are taken after the last tfjs allocation.
+        const wv = ws.dataSync() as Float32Array;
+        const out = new OutputTensor(M, N);
+        nat.readoutBackward(readView(kept), M, N, wv, nOut, g, acc, out.view());
+        dr = out.tensor();
+      } else {
+        const rData = valuesOf(kept);
+        for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
+        dr = tf.matMul(dy as tf.Tensor2D, ws);
+      }
       kept.dispose();
       keptFinalizer?.unregister(kept);
-      return [tf.matMul(dy as tf.Tensor2D, ws), tf.tensor2d(Float32Array.from(acc), [nOut, N])];
+      return [dr, tf.tensor2d(Float32Array.from(acc), [nOut, N])];
     };
     keptFinalizer?.register(gradFunc, kept, kept);
-    return { value: tf.matMul(r, tf.transpose(w)), gradFunc };
+    return { value: nat ? nativeForward(nat, r, w) : tf.matMul(r, tf.transpose(w)), gradFunc };
   });
   return f(rates, wOut) as tf.Tensor2D;
 }

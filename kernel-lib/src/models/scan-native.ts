@@ -13,7 +13,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultThreads, HEAP_BASE, KernelExports, KernelMemory, PAGE, ScanEngine } from './scan-engine';
 
-interface Addon extends KernelExports {
+/** The readout of a scan's rates (kernel-lib/native/readout.c); see models/readout.ts. */
+export interface NativeReadout {
+  /** o = r wᵀ: r [M, N], w [nOut, N], o [M, nOut]. */
+  readoutForward(r: Float32Array, M: number, N: number, w: Float32Array, nOut: number, o: Float32Array): void;
+  /** dW += dyᵀ r (float64), and dr = dy w unless dr is null. */
+  readoutBackward(r: Float32Array, M: number, N: number, w: Float32Array, nOut: number, dy: Float32Array, dW: Float64Array, dr: Float32Array | null): void;
+}
+
+interface Addon extends KernelExports, NativeReadout {
   unsupported(): string;
   sourceHash(): string;
   buffer(bytes: number): ArrayBuffer;
@@ -58,12 +66,16 @@ export class ScanNative extends ScanEngine {
   workerErrors(): string[] {
     return [];
   }
+
+  get readout(): NativeReadout {
+    return this.addon;
+  }
 }
 
 /** Same recipe as scripts/build-native.js; '' where the sources are not shipped (then the check is skipped). */
 function sourceHash(): string {
   const root = path.join(__dirname, '..', '..', '..');
-  const files = ['kernel-lib/native/scan-node.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'].map((f) => path.join(root, f));
+  const files = ['kernel-lib/native/scan-node.c', 'kernel-lib/native/readout.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'].map((f) => path.join(root, f));
   if (!files.every((f) => fs.existsSync(f))) return '';
   const h = crypto.createHash('sha256');
   for (const f of files) h.update(fs.readFileSync(f));
