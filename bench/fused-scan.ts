@@ -127,24 +127,35 @@ async function compare(torch: Torch, n: number, B: number, T: number, threads: n
   fusedScanWaitThreads(5000);
   await torch.cmd({ cmd: 'threads', n: threads });
   const fused = new RatelabStep(n, B, T);
-  const opByOp = withOpByOp ? new RatelabStep(n, B, T, tfjsScanKernel) : null;
   await torch.cmd({ cmd: 'setup', n, B, T });
   // Warm-up (module tier-up, allocations) of each, untimed.
-  await fused.step(); await torch.cmd({ cmd: 'step' }); if (opByOp) await opByOp.step();
-  const rl: Step[] = [], tc: Step[] = [], ob: number[] = [], ratios: number[] = [];
+  await fused.step(); await torch.cmd({ cmd: 'step' });
+  const rl: Step[] = [], tc: Step[] = [], ob: number[] = [], obTorch: number[] = [], ratios: number[] = [];
+  // A pause after every step: threads that finished spin before they sleep (libgomp ≈ 300 000 spins, ≈ 9 ms
+  // here; this kernel ≈ 0.6 ms) and would otherwise run during the other side's step.
+  const settle = () => new Promise((res) => setTimeout(res, 30));
   for (let r = 0; r < rounds; r++) {
     let a: Step, b: Step;
-    // A pause after every step: threads that finished spin before they sleep (libgomp ≈ 300 000 spins, ≈ 9 ms
-    // here; this kernel ≈ 0.6 ms) and would otherwise run during the other side's step.
-    const settle = () => new Promise((res) => setTimeout(res, 30));
     if (r % 2 === 0) { a = await fused.step(); await settle(); b = await torch.cmd<Step>({ cmd: 'step' }); await settle(); }
     else { b = await torch.cmd<Step>({ cmd: 'step' }); await settle(); a = await fused.step(); await settle(); }
     rl.push(a); tc.push(b); ratios.push(a.ms / b.ms);
-    if (opByOp) ob.push((await opByOp.step()).ms);
     process.stderr.write(`  N=${n} ${threads} thread(s) round ${r + 1}/${rounds}: ratelab ${a.ms.toFixed(0)} ms (cpu ${a.cpuMs.toFixed(0)}), ` +
-      `PyTorch ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs.toFixed(0)})${opByOp ? `, op-by-op ${ob[ob.length - 1].toFixed(0)} ms` : ''}\n`);
+      `PyTorch ${b.ms.toFixed(0)} ms (cpu ${b.cpuMs.toFixed(0)})\n`);
   }
-  fused.dispose(); opByOp?.dispose();
+  fused.dispose();
+  if (withOpByOp) {
+    // Its own rounds afterwards: its garbage (tens of MB of tensors per step) kept V8's collector busy on the
+    // second core during the fused steps that followed it.
+    const opByOp = new RatelabStep(n, B, T, tfjsScanKernel);
+    await opByOp.step();
+    for (let r = 0; r < rounds; r++) {
+      obTorch.push((await torch.cmd<Step>({ cmd: 'step' })).ms);
+      await settle();
+      ob.push((await opByOp.step()).ms);
+      await settle();
+    }
+    opByOp.dispose();
+  }
   const gf = flopsPerStep(n, B, T) / 1e9;
   const ms = median(rl.map((x) => x.ms)), tms = median(tc.map((x) => x.ms));
   const res: SizeResult = {
@@ -154,7 +165,7 @@ async function compare(torch: Torch, n: number, B: number, T: number, threads: n
     cpuRatio: median(rl.map((x, i) => x.cpuMs / tc[i].cpuMs)),
     gflops: gf / (ms / 1e3), torchGflops: gf / (tms / 1e3),
   };
-  if (opByOp) { res.opByOpMs = median(ob); res.opByOpRatio = median(ob.map((x, i) => x / tc[i].ms)); }
+  if (withOpByOp) { res.opByOpMs = median(ob); res.opByOpRatio = median(ob.map((x, i) => x / obTorch[i])); }
   return res;
 }
 
