@@ -32,6 +32,21 @@ export interface BackendInfo {
 
 const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
+/** Which kernel runs CT-RNN scans on this backend (models/fused-scan.ts; required late: it imports this file). */
+function scanKernelText(tfBackend: string): string {
+  if (tfBackend !== 'cpu' && tfBackend !== 'wasm') return 'tfjs ops';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fused = require('./models/fused-scan') as typeof import('./models/fused-scan');
+    const f = fused.fusedScanInfo();
+    if (!f.available) return `tfjs ops (${f.reason})`;
+    const threads = f.options.threads ?? fused.fusedScanWaitThreads(2000);
+    return `${f.engine === 'native-avx2' ? 'native AVX2+FMA kernel' : 'WebAssembly SIMD128 kernel'}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  } catch (e) {
+    return `tfjs ops (${errorText(e)})`;
+  }
+}
+
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
 
@@ -116,7 +131,8 @@ async function select(): Promise<BackendInfo> {
         skipped,
         toString() {
           const extra = name === 'wasm' ? `, SIMD ${simd ? 'on' : 'off'}` : '';
-          return `ratelab backend: ${name} (tfjs '${this.tfBackend}', ${threads} thread${threads === 1 ? '' : 's'}${extra}; tfjs-core ${tf.version_core}, node ${process.versions.node})`;
+          return `ratelab backend: ${name} (tfjs '${this.tfBackend}', ${threads} thread${threads === 1 ? '' : 's'}${extra}; tfjs-core ${tf.version_core}, node ${process.versions.node}); ` +
+            `recurrent scan: ${scanKernelText(this.tfBackend)}`;
         },
       };
       return info;
