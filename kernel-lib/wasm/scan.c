@@ -37,7 +37,7 @@
 #endif
 
 /* See the register tile below. gcc 12 keeps the tile's accumulators in memory as well as in registers (its
- * products run 2.5× slower than clang's): scripts/build-native.js prefers clang. */
+ * bare products run 2.5× slower than clang's): scripts/build-native.js prefers clang. */
 #if defined(__clang__)
 #define NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
