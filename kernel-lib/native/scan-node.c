@@ -253,20 +253,23 @@ static napi_value js_readout_backward(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  /* Every entry point is a plain function property. */
+#define METHOD(name, fn) { name, NULL, fn, NULL, NULL, NULL, napi_default, NULL }
   const napi_property_descriptor fns[] = {
-    { "unsupported", NULL, js_unsupported, NULL, NULL, NULL, napi_default, NULL },
-    { "sourceHash", NULL, js_source_hash, NULL, NULL, NULL, napi_default, NULL },
-    { "buffer", NULL, js_buffer, NULL, NULL, NULL, napi_default, NULL },
-    { "run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL },
-    { "startWorker", NULL, js_start_worker, NULL, NULL, NULL, napi_default, NULL },
-    { "notify", NULL, js_notify, NULL, NULL, NULL, napi_default, NULL },
-    { "pack_panels", NULL, js_pack_panels, NULL, NULL, NULL, napi_default, NULL },
-    { "copy_rows", NULL, js_copy_rows, NULL, NULL, NULL, napi_default, NULL },
-    { "fill_zero", NULL, js_fill_zero, NULL, NULL, NULL, napi_default, NULL },
-    { "vector_fn", NULL, js_vector_fn, NULL, NULL, NULL, napi_default, NULL },
-    { "readoutForward", NULL, js_readout_forward, NULL, NULL, NULL, napi_default, NULL },
-    { "readoutBackward", NULL, js_readout_backward, NULL, NULL, NULL, napi_default, NULL },
+    METHOD("unsupported", js_unsupported),
+    METHOD("sourceHash", js_source_hash),
+    METHOD("buffer", js_buffer),
+    METHOD("run", js_run),
+    METHOD("startWorker", js_start_worker),
+    METHOD("notify", js_notify),
+    METHOD("pack_panels", js_pack_panels),
+    METHOD("copy_rows", js_copy_rows),
+    METHOD("fill_zero", js_fill_zero),
+    METHOD("vector_fn", js_vector_fn),
+    METHOD("readoutForward", js_readout_forward),
+    METHOD("readoutBackward", js_readout_backward),
   };
+#undef METHOD
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;
 }

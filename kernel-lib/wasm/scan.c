@@ -27,6 +27,7 @@
  * No libc in the WebAssembly build and no static data in either: everything lives in memory the
  * JavaScript side allocates and passes in.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include "simd8.h"
 
@@ -271,35 +272,18 @@ INLINE void tile_store(v8 c[MR][NPAN], f32 *out, const int np) {
     for (int h = 0; h < np; h++) v_st(out + (r * np + h) * 8, c[r][h]);
 }
 
-INLINE void tile_dense_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, int K, f32 *out, const int np) {
+/* The tile over k = 0..K−1, or when `listed` over idx[0..K−1] only (columns of A that are not all zero:
+ * ReLU-type rates are exactly 0 for many units). Summation order is increasing k either way, and skipped terms
+ * are exact zeros. `listed` and np are constants in each caller, so each instance has one plain loop. */
+INLINE void tile_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, const int listed, const int32_t *idx, int K, f32 *out, const int np) {
   const f32 *a[MR];
   v8 c[MR][NPAN];
   tile_rows(A, lda, rows, m, a);
   for (int r = 0; r < MR; r++)
     for (int h = 0; h < np; h++) c[r][h] = v_zero();
   NO_UNROLL
-  for (int k = 0; k < K; k++, bp += 8) {
-    v8 b[NPAN];
-    for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride);
-    for (int r = 0; r < MR; r++) {
-      v8 x = v_bcast(a[r] + k);
-      for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
-    }
-  }
-  tile_store(c, out, np);
-}
-
-/* The same tile over the listed k only (columns of A that are not all zero: ReLU-type rates are exactly 0
- * for many units). Summation order is still increasing k, and skipped terms are exact zeros. */
-INLINE void tile_list_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, const int32_t *idx, int cnt, f32 *out, const int np) {
-  const f32 *a[MR];
-  v8 c[MR][NPAN];
-  tile_rows(A, lda, rows, m, a);
-  for (int r = 0; r < MR; r++)
-    for (int h = 0; h < np; h++) c[r][h] = v_zero();
-  NO_UNROLL
-  for (int n = 0; n < cnt; n++) {
-    const int j = idx[n];
+  for (int n = 0; n < K; n++) {
+    const int j = listed ? idx[n] : n;
     v8 b[NPAN];
     for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride + 8 * j);
     for (int r = 0; r < MR; r++) {
@@ -312,17 +296,17 @@ INLINE void tile_list_np(const f32 *A, int lda, int rows, int m, const f32 *bp, 
 
 /* One instance per panel count, so that every loop above has constant bounds (registers, not memory). */
 __attribute__((noinline)) static void tile_dense_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, int K, f32 *out) {
-  tile_dense_np(A, lda, rows, m, bp, ps, K, out, NPAN);
+  tile_np(A, lda, rows, m, bp, ps, 0, NULL, K, out, NPAN);
 }
 __attribute__((noinline)) static void tile_list_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, const int32_t *idx, int cnt, f32 *out) {
-  tile_list_np(A, lda, rows, m, bp, ps, idx, cnt, out, NPAN);
+  tile_np(A, lda, rows, m, bp, ps, 1, idx, cnt, out, NPAN);
 }
 #if NPAN > 1
 __attribute__((noinline)) static void tile_dense_one(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
-  tile_dense_np(A, lda, rows, m, bp, 0, K, out, 1);
+  tile_np(A, lda, rows, m, bp, 0, 0, NULL, K, out, 1);
 }
 __attribute__((noinline)) static void tile_list_one(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
-  tile_list_np(A, lda, rows, m, bp, 0, idx, cnt, out, 1);
+  tile_np(A, lda, rows, m, bp, 0, 1, idx, cnt, out, 1);
 }
 #endif
 
