@@ -113,8 +113,8 @@ export class Ctrnn {
   /** Names the optimiser may change (the config's choice; training can freeze more). */
   readonly trainable: ReadonlySet<string>;
   /**
-   * Scan implementation: by default the fused WebAssembly kernel on the cpu/wasm backends, op by op elsewhere
-   * (fused-scan.ts); set `tfjsScanKernel` to force the op-by-op one.
+   * Scan implementation: by default the fused kernel (native AVX2 or WebAssembly) on the cpu/wasm backends, op
+   * by op elsewhere (fused-scan.ts); set `tfjsScanKernel` to force the op-by-op one.
    */
   kernel: ScanKernel = autoScanKernel;
   private readonly planT: PlanTensors;

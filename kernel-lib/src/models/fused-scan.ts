@@ -1,12 +1,13 @@
 /**
- * The fused scan kernel: the CT-RNN recurrence (scan.ts) forward and backward through time in one
- * WebAssembly module (SIMD128, threads), instead of ~10 tfjs ops per time step. Same inputs, outputs and
- * gradients as `tfjsScanKernel` (to float32 rounding: tests/models-fused-scan.test.ts), so a model switches
- * kernels without any other change. `autoScanKernel` picks it on the cpu and wasm tfjs backends and falls back
+ * The fused scan kernel: the CT-RNN recurrence (scan.ts) forward and backward through time in one C kernel
+ * (kernel-lib/wasm/scan.c: a native AVX2 addon where `npm ci` could build it, else the committed WebAssembly
+ * module; scan-engine.ts), chunks of steps per call on several threads, instead of ~10 tfjs ops per time
+ * step. Same inputs, outputs and gradients as `tfjsScanKernel` (to float32 rounding:
+ * tests/models-fused-scan.test.ts), so a model switches kernels without any other change. `autoScanKernel` picks it on the cpu and wasm tfjs backends and falls back
  * to the op-by-op kernel elsewhere (GPU backends, native TensorFlow), for custom activations, connection
- * perturbations, the autodiff reference, or when the module cannot load; `fusedScanInfo()` says which and why.
+ * perturbations, the autodiff reference, or when neither build can load; `fusedScanInfo()` says which and why.
  *
- * Memory (per call, in the module's own memory, freed when the gradient has been taken): the tape keeps
+ * Memory (per call, in the kernel's own memory, freed when the gradient has been taken): the tape keeps
  * r_{t−1} and x_t for every step, (T + 1)·B·N floats each (plus z − x per step when τ is trained). With
  * checkpointing (`setFusedScanOptions({ checkpoint })`) it keeps them only at segment starts and recomputes one
  * segment at a time during the backward pass (one extra forward pass, bitwise the same states).
@@ -508,7 +509,7 @@ interface AutoTape {
 }
 
 /**
- * The default kernel of `Ctrnn`: the fused WebAssembly kernel where it applies (cpu and wasm backends, built-in
+ * The default kernel of `Ctrnn`: the fused kernel where it applies (cpu and wasm backends, built-in
  * activations, no connection perturbations), otherwise the op-by-op tfjs kernel.
  */
 export const autoScanKernel: ScanKernel = {
