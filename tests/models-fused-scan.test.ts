@@ -385,6 +385,24 @@ describe('models: fused scan, either build', function () {
     assert.match(r.why, /scan\.node is not built/);
   });
 
+  it('a native addon built from other sources than the checkout (updated without npm ci) is refused with the rebuild command', function () {
+    if (!scanNative()) this.skip();
+    const src = path.join(__dirname, '..', 'kernel-lib', 'src', 'models');
+    // The checkout's scan.c reads differently from what the addon was compiled from.
+    const script = `
+      const fs = require('fs');
+      const read = fs.readFileSync;
+      fs.readFileSync = (p, ...a) => (String(p).endsWith('scan.c') ? Buffer.from('/* edited */') : read(p, ...a));
+      const models = require(${JSON.stringify(src)});
+      const { scanNativeError } = require(${JSON.stringify(path.join(src, 'scan-native'))});
+      console.log(JSON.stringify({ info: models.fusedScanInfo(), why: scanNativeError() }));`;
+    const env = { ...process.env, RATELAB_SCAN_ENGINE: 'auto' };
+    const out = execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', env });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(r.info.engine, 'wasm-simd128');
+    assert.match(r.why, /built from other sources.*node scripts\/build-native\.js/);
+  });
+
   it('runs on the cpu backend too', async () => {
     const prev = tf.getBackend();
     try {
