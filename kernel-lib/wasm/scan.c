@@ -274,8 +274,9 @@ INLINE void tile_store(v8 c[MR][NPAN], f32 *out, const int np) {
 
 /* The tile over k = 0..K−1, or when `listed` over idx[0..K−1] only (columns of A that are not all zero:
  * ReLU-type rates are exactly 0 for many units). Summation order is increasing k either way, and skipped terms
- * are exact zeros. `listed` and np are constants in each caller, so each instance has one plain loop. */
-INLINE void tile_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long pstride, const int listed, const int32_t *idx, int K, f32 *out, const int np) {
+ * are exact zeros. A[row][k] is at A + row·lda + k·ka: ka = 1 for the scan's row-major operands, MR for dW's
+ * packed ones (lda = 1). `listed`, ka and np are constants in each caller, so each instance has one plain loop. */
+INLINE void tile_np(const f32 *A, int lda, const int ka, int rows, int m, const f32 *bp, long pstride, const int listed, const int32_t *idx, int K, f32 *out, const int np) {
   const f32 *a[MR];
   v8 c[MR][NPAN];
   tile_rows(A, lda, rows, m, a);
@@ -287,7 +288,7 @@ INLINE void tile_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long 
     v8 b[NPAN];
     for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride + 8 * j);
     for (int r = 0; r < MR; r++) {
-      v8 x = v_bcast(a[r] + j);
+      v8 x = v_bcast(a[r] + (long)j * ka);
       for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
     }
   }
@@ -296,17 +297,17 @@ INLINE void tile_np(const f32 *A, int lda, int rows, int m, const f32 *bp, long 
 
 /* One instance per panel count, so that every loop above has constant bounds (registers, not memory). */
 __attribute__((noinline)) static void tile_dense_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, int K, f32 *out) {
-  tile_np(A, lda, rows, m, bp, ps, 0, NULL, K, out, NPAN);
+  tile_np(A, lda, 1, rows, m, bp, ps, 0, NULL, K, out, NPAN);
 }
 __attribute__((noinline)) static void tile_list_full(const f32 *A, int lda, int rows, int m, const f32 *bp, long ps, const int32_t *idx, int cnt, f32 *out) {
-  tile_np(A, lda, rows, m, bp, ps, 1, idx, cnt, out, NPAN);
+  tile_np(A, lda, 1, rows, m, bp, ps, 1, idx, cnt, out, NPAN);
 }
 #if NPAN > 1
 __attribute__((noinline)) static void tile_dense_one(const f32 *A, int lda, int rows, int m, const f32 *bp, int K, f32 *out) {
-  tile_np(A, lda, rows, m, bp, 0, 0, NULL, K, out, 1);
+  tile_np(A, lda, 1, rows, m, bp, 0, 0, NULL, K, out, 1);
 }
 __attribute__((noinline)) static void tile_list_one(const f32 *A, int lda, int rows, int m, const f32 *bp, const int32_t *idx, int cnt, f32 *out) {
-  tile_np(A, lda, rows, m, bp, 0, 1, idx, cnt, out, 1);
+  tile_np(A, lda, 1, rows, m, bp, 0, 1, idx, cnt, out, 1);
 }
 #endif
 
@@ -525,31 +526,15 @@ static void zero_sums(Sums *s) {
   s->alpha = s->gain = s->shift = s->resp = s->ns = s->b = z;
 }
 
-/* C[MR, 8·np] = Σ over `rows` rows of ap[row][0..MR−1] ⊗ bp_h[row][0..7] (bp_h = bp + h·pstride), from
- * packed copies (contiguous: walking the rows of DZ and R in place was 2–5× slower, from cache and TLB
- * misses), into scratch as the scan's tile. */
-INLINE void dw_tile_np(const f32 *ap, const f32 *bp, long pstride, int rows, f32 *out, const int np) {
-  v8 c[MR][NPAN];
-  for (int r = 0; r < MR; r++)
-    for (int h = 0; h < np; h++) c[r][h] = v_zero();
-  NO_UNROLL
-  for (int k = 0; k < rows; k++, ap += MR, bp += 8) {
-    v8 b[NPAN];
-    for (int h = 0; h < np; h++) b[h] = v_ld(bp + h * pstride);
-    for (int r = 0; r < MR; r++) {
-      v8 x = v_bcast(ap + r);
-      for (int h = 0; h < np; h++) c[r][h] = v_fma(x, b[h], c[r][h]);
-    }
-  }
-  tile_store(c, out, np);
-}
-
+/* C[MR, 8·np] = Σ over `rows` rows of ap[row][0..MR−1] ⊗ bp_h[row][0..7] (bp_h = bp + h·pstride): the scan's
+ * tile on packed copies (contiguous: walking the rows of DZ and R in place was 2–5× slower, from cache and TLB
+ * misses). */
 __attribute__((noinline)) static void dw_tile_full(const f32 *ap, const f32 *bp, long pstride, int rows, f32 *out) {
-  dw_tile_np(ap, bp, pstride, rows, out, NPAN);
+  tile_np(ap, 1, MR, MR, 0, bp, pstride, 0, NULL, rows, out, NPAN);
 }
 #if NPAN > 1
 __attribute__((noinline)) static void dw_tile_one(const f32 *ap, const f32 *bp, int rows, f32 *out) {
-  dw_tile_np(ap, bp, 0, rows, out, 1);
+  tile_np(ap, 1, MR, MR, 0, bp, 0, 0, NULL, rows, out, 1);
 }
 #endif
 
@@ -660,34 +645,29 @@ INLINE void store_tile(const f32 *scr, f32 *out, int ld, int m, int rows, int co
     for (int h = 0; h < np; h++) v_st(out + (long)(m + r) * ld + col + 8 * h, v_ld(scr + (r * np + h) * 8));
 }
 
-/* dr_{−1} = dz_0 W (the gradient of the initial rate), owned columns. */
-__attribute__((noinline)) static void run_final(const Job *J, int tid) {
-  const int NP = J->NP, B = J->B;
-  int p0, p1;
-  panel_range(NP, J->nt, tid, &p0, &p1);
-  f32 *scr = SCRATCH(J, tid);
-  for (int p = p0; p < p1; p += NPAN) {
-    const int np = tile_panels(p, p1);
-    for (int m = 0; m < B; m += MR) {
-      tile_dense(J->DZC, NP, B, m, J->wpb + (long)p * NP * 8, (long)NP * 8, NP, scr, np);
-      store_tile(scr, J->dr0, NP, m, B, p * 8, np);
-    }
-  }
-}
-
-/* C[M, NP] = A[M, KK] · Bp: the same register tile as the scan, for the peak measurement. */
-__attribute__((noinline)) static void run_gemm(const Job *J, int tid) {
-  const int NP = J->NP, M = J->M, KK = J->KK;
+/* out[M, NP] = A[M, K] · Bp (panels of K rows) for this thread's column panels. */
+static void product_owned(const Job *J, int tid, const f32 *A, int M, const f32 *bp, int K, f32 *out) {
+  const int NP = J->NP;
   int p0, p1;
   panel_range(NP, J->nt, tid, &p0, &p1);
   f32 *scr = SCRATCH(J, tid);
   for (int p = p0; p < p1; p += NPAN) {
     const int np = tile_panels(p, p1);
     for (int m = 0; m < M; m += MR) {
-      tile_dense(J->A, KK, M, m, J->wpf + (long)p * KK * 8, (long)KK * 8, KK, scr, np);
-      store_tile(scr, J->C, NP, m, M, p * 8, np);
+      tile_dense(A, K, M, m, bp + (long)p * K * 8, (long)K * 8, K, scr, np);
+      store_tile(scr, out, NP, m, M, p * 8, np);
     }
   }
+}
+
+/* dr_{−1} = dz_0 W (the gradient of the initial rate), owned columns. */
+__attribute__((noinline)) static void run_final(const Job *J, int tid) {
+  product_owned(J, tid, J->DZC, J->B, J->wpb, J->NP, J->dr0);
+}
+
+/* C[M, NP] = A[M, KK] · Bp: the same register tile as the scan, for the peak measurement. */
+__attribute__((noinline)) static void run_gemm(const Job *J, int tid) {
+  product_owned(J, tid, J->A, J->M, J->wpf, J->KK, J->C);
 }
 
 __attribute__((noinline)) static void exec(const Job *J, int32_t *ctl, int tid) {
