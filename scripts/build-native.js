@@ -16,16 +16,12 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
-const crypto = require('crypto');
+const { sourceHash: hashOf } = require('../kernel-lib/native/sources.js');
 
 const root = path.join(__dirname, '..');
 const src = path.join(root, 'kernel-lib', 'native', 'scan-node.c');
-// The sources the addon is compiled from; their hash is built in, and scan-native.ts refuses an addon built
-// from other sources (a checkout updated without `npm ci`), with the command that rebuilds it.
-const SOURCES = ['kernel-lib/native/scan-node.c', 'kernel-lib/native/readout.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'];
-const hash = crypto.createHash('sha256');
-for (const f of SOURCES) hash.update(fs.readFileSync(path.join(root, f)));
-const sourceHash = hash.digest('hex').slice(0, 16);
+// Built in, so that scan-native.ts can refuse an addon compiled from other sources than the checkout's.
+const sourceHash = hashOf(path.join(root, 'kernel-lib'));
 const outDir = path.join(root, 'kernel-lib', 'native', 'build');
 const out = path.join(outDir, 'scan.node');
 const strict = process.argv.includes('--strict');

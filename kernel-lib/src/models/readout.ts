@@ -16,17 +16,6 @@ import { nativeReadout } from './fused-scan';
 import { NativeReadout } from './scan-native';
 import { OutputTensor, readView } from './tensor-heap';
 
-/** A tensor's values, in place on the wasm backend (a view into its heap: use before tfjs runs another op). */
-function valuesOf(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') {
-    const be = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-    if (typeof be.typedArrayFromHeap === 'function') {
-      try { return be.typedArrayFromHeap(t as unknown as tf.TensorInfo); } catch { /* fall back to a copy */ }
-    }
-  }
-  return t.dataSync() as Float32Array;
-}
-
 /** Disposes kept rates whose gradient was never taken (the tape that held the closure was dropped). */
 const keptFinalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<tf.Tensor>((t) => { if (!t.isDisposed) t.dispose(); }) : null;
 
@@ -100,7 +89,7 @@ export function readoutProduct(rates: tf.Tensor2D, wOut: tf.Tensor2D): tf.Tensor
         nat.readoutBackward(readView(kept), M, N, wv, nOut, g, acc, out.view());
         dr = out.tensor();
       } else {
-        const rData = valuesOf(kept);
+        const rData = readView(kept);
         for (let o = 0; o < nOut; o += 2) accumulatePair(acc, g, o, nOut, rData, M, N);
         dr = tf.matMul(dy as tf.Tensor2D, ws);
       }

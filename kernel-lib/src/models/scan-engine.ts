@@ -75,8 +75,6 @@ const sleepMs = (ms: number): void => {
 
 export abstract class ScanEngine {
   abstract readonly name: EngineName;
-  /** Rows of the kernel's register tile (simd8.h MR): 4 in WebAssembly, 8 with AVX2. */
-  abstract readonly tileRows: number;
   /** Free list of [start, end) byte ranges above HEAP_BASE, sorted. */
   private free: Array<[number, number]> = [];
   private top = HEAP_BASE;

@@ -8,7 +8,6 @@
  * scan's products ran at ≈ 28 % of this machine's sgemm peak; with 256-bit FMA and a 6×16 register tile they
  * reach 54–76 %, and a training step is 1.6–2.9× faster (bench/RESULTS.md).
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultThreads, HEAP_BASE, KernelExports, KernelMemory, PAGE, ScanEngine } from './scan-engine';
@@ -47,7 +46,6 @@ class NativeMemory implements KernelMemory {
 
 export class ScanNative extends ScanEngine {
   readonly name = 'native-avx2' as const;
-  readonly tileRows = 8;
 
   constructor(private readonly addon: Addon) {
     // ≈ 0.6 ms of spinning (pause ≈ 30 ns) before a thread sleeps at a barrier: a futex wake-up in this VM costs
@@ -72,14 +70,13 @@ export class ScanNative extends ScanEngine {
   }
 }
 
-/** Same recipe as scripts/build-native.js; '' where the sources are not shipped (then the check is skipped). */
+/** The checkout's source hash (kernel-lib/native/sources.js, shared with the build script); '' where the sources
+ * are not shipped, and then the check is skipped. */
 function sourceHash(): string {
-  const root = path.join(__dirname, '..', '..', '..');
-  const files = ['kernel-lib/native/scan-node.c', 'kernel-lib/native/readout.c', 'kernel-lib/wasm/scan.c', 'kernel-lib/wasm/simd8.h'].map((f) => path.join(root, f));
-  if (!files.every((f) => fs.existsSync(f))) return '';
-  const h = crypto.createHash('sha256');
-  for (const f of files) h.update(fs.readFileSync(f));
-  return h.digest('hex').slice(0, 16);
+  const kernelLib = path.join(__dirname, '..', '..');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sources = require(path.join(kernelLib, 'native', 'sources.js')) as { sourceHash(kernelLib: string): string };
+  return sources.sourceHash(kernelLib);
 }
 
 let loaded: ScanNative | null | undefined;

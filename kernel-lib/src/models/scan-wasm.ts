@@ -49,7 +49,6 @@ try {
 
 export class ScanWasm extends ScanEngine {
   readonly name = 'wasm-simd128' as const;
-  readonly tileRows = 4;
   private readonly module: object;
   private workers: { error?: string }[] = [];
 
