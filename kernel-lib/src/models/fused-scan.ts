@@ -5,7 +5,8 @@
  * step. Same inputs, outputs and gradients as `tfjsScanKernel` (to float32 rounding:
  * tests/models-fused-scan.test.ts), so a model switches kernels without any other change. `autoScanKernel`
  * picks it on the cpu and wasm tfjs backends and falls back to the op-by-op kernel elsewhere (GPU backends,
- * native TensorFlow), for custom activations, connection perturbations, the autodiff reference, or when neither build can load; `fusedScanInfo()` says which and why.
+ * native TensorFlow), for custom activations, connection perturbations, the autodiff reference, or when
+ * neither build can load; `fusedScanInfo()` says which and why.
  *
  * Memory (per call, in the kernel's own memory, freed when the gradient has been taken): the tape keeps
  * r_{t−1} and x_t for every step, (T + 1)·B·N floats each (plus z − x per step when τ is trained). With
